@@ -1,0 +1,8 @@
+/* Build-time check: the public header compiles alone as strict C99. */
+#include <podfab/podfab.h>
+
+int podfab_header_check_c(void);
+int podfab_header_check_c(void)
+{
+	return PODFAB_EINVAL + PODFAB_CTR_MAX + (int)PODFAB_VERSION_GET_MAJOR(PODFAB_API_VERSION);
+}

@@ -1,0 +1,110 @@
+/* errors.c - error codes, names and messages, all generated from PODFAB_ERROR_LIST. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podfab_config.h"
+#include "pf_internal.h"
+
+static const char *const err_msgs[PODFAB_ERROR_MAX] = {
+	[PODFAB_SUCCESS] = "success",
+#define X(name, value, msg) [value] = msg,
+	PODFAB_ERROR_LIST(X)
+#undef X
+};
+
+static const char *const err_names[PODFAB_ERROR_MAX] = {
+	[PODFAB_SUCCESS] = "PODFAB_SUCCESS",
+#define X(name, value, msg) [value] = "PODFAB_" #name,
+	PODFAB_ERROR_LIST(X)
+#undef X
+};
+
+static int err_index(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err >= PODFAB_ERROR_MAX)
+		return -1;
+	return err;
+}
+
+PODFAB_EXPORT const char *podfab_strerror(int err)
+{
+	int i = err_index(err);
+	return i < 0 || !err_msgs[i] ? "unknown podfab error" : err_msgs[i];
+}
+
+PODFAB_EXPORT const char *podfab_errname(int err)
+{
+	int i = err_index(err);
+	return i < 0 || !err_names[i] ? "PODFAB_E_UNKNOWN" : err_names[i];
+}
+
+static _Thread_local char detail[512];
+
+PODFAB_EXPORT const char *podfab_error_detail(void)
+{
+	return detail;
+}
+
+void pf_detail_clear(void)
+{
+	detail[0] = '\0';
+}
+
+static int log_level = -1;
+
+static int pf_log_level(void)
+{
+	if (log_level < 0) {
+		const char *s = getenv("PODFAB_LOG");
+		int l = PF_LOG_NONE;
+		if (s && *s) {
+			if (!strcmp(s, "warn"))
+				l = PF_LOG_WARN;
+			else if (!strcmp(s, "info"))
+				l = PF_LOG_INFO;
+			else if (!strcmp(s, "debug"))
+				l = PF_LOG_DEBUG;
+			else if (s[0] >= '0' && s[0] <= '9')
+				l = atoi(s);
+		}
+		log_level = l;
+	}
+	return log_level;
+}
+
+void pf_log(int level, const char *fmt, ...)
+{
+	if (pf_log_level() < level)
+		return;
+	char buf[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "podfab: %s\n", buf);
+}
+
+/* Record the details of an error for podfab_error_detail() and return -code. */
+int pf_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	pf_log(PF_LOG_WARN, "%s: %s", podfab_errname(code), detail);
+	return -code;
+}
+
+PODFAB_EXPORT uint32_t podfab_version(void)
+{
+	return PODFAB_API_VERSION;
+}
+
+PODFAB_EXPORT const char *podfab_version_string(void)
+{
+	return PODFAB_VERSION_STRING;
+}

@@ -1,0 +1,157 @@
+/*
+ * pf_internal.h - libpodfab's internal types (prefix pf_; public prefix podfab_).
+ *
+ * The way of one put: podfab_put() checks its arguments against the handle and
+ * segment (rma.c), counts it (ctr[]), and jumps through the transport's ops table;
+ * the transport moves the bytes and completes inline or later through progress().
+ * Nothing on that path allocates, locks or makes a system call.
+ */
+#ifndef PF_INTERNAL_H
+#define PF_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <podfab/podfab.h>
+
+#include "pf_boot.h"
+#include "pf_transport.h"
+
+#define pf_likely(x) __builtin_expect(!!(x), 1)
+#define pf_unlikely(x) __builtin_expect(!!(x), 0)
+
+#define PF_MAX_LOCAL_ACCELS 1024 /* live handles in one process */
+#define PF_MAX_ACCELS 65536      /* accelerators in a pod */
+#define PF_JOB_MAX 48
+#define PF_MAX_EXPORTS 256       /* exported regions per accelerator */
+#define PF_BARRIER_ROUNDS 17     /* ceil(log2(PF_MAX_ACCELS)) + 1 */
+#define PF_DEFAULT_MAX_REQUESTS 4096u
+
+enum pf_accel_state { PF_SLOT_FREE = 0, PF_SLOT_LIVE = 0x4c495645, PF_SLOT_DEAD = 0x44454144 };
+enum pf_seg_kind { PF_SEG_SYM = 1, PF_SEG_EXPORT = 2, PF_SEG_IMPORT = 3, PF_SEG_SYS = 4 };
+#define PF_SEG_MAGIC 0x53454721u
+#define PF_REQ_MAGIC 0x52455121u
+
+struct podfab_seg {
+	uint32_t magic;
+	uint32_t kind;
+	struct podfab_accel *pf; /* the handle the segment belongs to */
+	size_t size;
+	void *local;             /* this accelerator's copy (SYM, EXPORT, SYS) */
+	int owner;               /* owning accelerator (EXPORT, IMPORT) */
+	uint32_t id;             /* symmetric id, or export slot */
+	uint64_t outstanding;    /* explicit requests not yet reaped */
+	struct pf_tp_mr *mr;
+	struct pf_tp_rmr **rmr;  /* per accelerator (SYM, SYS) or [0] (IMPORT) */
+	char **direct;           /* per accelerator base for load/store, or NULL */
+	unsigned caps;           /* IMPORT: rkey_caps of the remote */
+	unsigned align;          /* EXPORT, IMPORT: base address modulo 8 */
+	struct podfab_seg *next, *prev;
+};
+
+struct podfab_req {
+	struct pf_tp_ctx ctx;    /* first: progress() hands it back */
+	uint32_t magic;
+	uint32_t explicit_;      /* handed to the caller */
+	struct podfab_accel *pf;
+	struct podfab_seg *seg;
+	struct podfab_req *next_free;
+};
+
+/*
+ * The system segment: a symmetric segment every accelerator allocates at init;
+ * it carries the barrier flags and the export table that peers read to import.
+ */
+struct pf_export_entry {
+	_Atomic uint64_t gen;    /* 0: free; else generation, odd while being written */
+	uint64_t size;
+	uint64_t align;          /* exported address modulo 8 */
+	uint8_t key[PF_KEY_MAX];
+};
+struct pf_sysseg {
+	_Alignas(64) _Atomic uint64_t barrier_flag[PF_BARRIER_ROUNDS][8]; /* one line each */
+	struct pf_export_entry exports[PF_MAX_EXPORTS];
+};
+
+struct podfab_accel {
+	uint32_t state;
+	int id;
+	int n;
+	int timing;
+	uint32_t timeout_ms;
+	const struct pf_tp_ops *tp_ops;
+	struct pf_tp *tp;
+	const struct pf_boot_ops *boot_ops;
+	struct pf_boot *boot;
+	char job[PF_JOB_MAX + 1];
+	char *model;
+	uint64_t ctr[PODFAB_CTR_MAX];
+
+	struct podfab_seg *sys;       /* system segment */
+	uint64_t barrier_epoch;
+	int barrier_rounds;
+
+	struct podfab_req *reqs;      /* pool of max_requests */
+	struct podfab_req *free_reqs;
+	uint32_t max_requests;
+	uint32_t pending;             /* posted, not yet completed (non-inline transports) */
+
+	uint32_t next_segid;
+	struct podfab_seg *segs;      /* every live segment of this handle */
+	uint32_t export_gen;
+	uint8_t export_used[PF_MAX_EXPORTS];
+};
+
+/* errors.c */
+int pf_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum { PF_LOG_NONE = 0, PF_LOG_WARN = 1, PF_LOG_INFO = 2, PF_LOG_DEBUG = 3 };
+void pf_detail_clear(void);
+
+/* env.c */
+int pf_env_int(const char *name, long min, long max, long *out, int *present);
+int pf_job_valid(const char *job);
+int pf_timing_parse(const char *s, int *out);
+
+/* accel.c */
+int pf_accel_check_slow(podfab_t pf);
+static inline int pf_accel_check(podfab_t pf)
+{
+	if (pf_likely(pf != NULL && pf->state == PF_SLOT_LIVE))
+		return 0;
+	return pf_accel_check_slow(pf);
+}
+
+/* segment.c */
+int pf_seg_alloc_internal(podfab_t pf, size_t size, int kind, podfab_seg_t *out);
+void pf_seg_destroy(podfab_t pf, podfab_seg_t seg);
+int pf_seg_check_slow(podfab_t pf, podfab_seg_t seg);
+static inline int pf_seg_check(podfab_t pf, podfab_seg_t seg)
+{
+	if (pf_likely(seg != NULL && seg->magic == PF_SEG_MAGIC && seg->pf == pf))
+		return 0;
+	return pf_seg_check_slow(pf, seg);
+}
+
+/* sync.c */
+int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx);
+int pf_barrier_internal(podfab_t pf);
+int pf_wait_slow(podfab_t pf, uint64_t *spins);
+int pf_cmp_valid(int cmp);
+
+/* rma.c */
+struct podfab_req *pf_req_get(podfab_t pf);
+void pf_req_put(podfab_t pf, struct podfab_req *r);
+
+static inline void pf_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+#endif /* PF_INTERNAL_H */

@@ -1,0 +1,211 @@
+/* sync.c - fence, quiet, barrier, progress, and waiting on local memory. */
+#include <sched.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "pf_internal.h"
+
+#define SPIN_BEFORE_YIELD 4096
+
+/*
+ * The slow part of every wait: after SPIN_BEFORE_YIELD spins give the CPU away
+ * (accelerators may outnumber cores) and now and then check that the peers are
+ * still alive, so that a wait for a dead peer ends with -PODFAB_EPEERDEAD.
+ */
+int pf_wait_slow(podfab_t pf, uint64_t *spins)
+{
+	uint64_t s = ++*spins;
+	if (s < SPIN_BEFORE_YIELD) {
+		pf_cpu_relax();
+		return 0;
+	}
+	sched_yield();
+	if ((s & 255) == 0)
+		return pf->boot_ops->check_peers(pf->boot);
+	return 0;
+}
+
+static int drain(podfab_t pf)
+{
+	struct pf_tp_cqe cqe[16];
+	int n = pf->tp_ops->progress(pf->tp, cqe, 16);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		cqe[i].ctx->status = cqe[i].status;
+		cqe[i].ctx->done = 1;
+		pf->pending--;
+	}
+	return n;
+}
+
+int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx)
+{
+	uint64_t spins = 0;
+	int rc;
+	while (!ctx->done) {
+		if ((rc = drain(pf)) < 0)
+			return rc;
+		if (!ctx->done && (rc = pf_wait_slow(pf, &spins)) < 0)
+			return rc;
+	}
+	return ctx->status;
+}
+
+PODFAB_EXPORT int podfab_fence(podfab_t pf)
+{
+	int rc = pf_accel_check(pf);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_FENCES]++;
+	return pf->tp_ops->fence(pf->tp, -1);
+}
+
+PODFAB_EXPORT int podfab_quiet(podfab_t pf)
+{
+	int rc = pf_accel_check(pf);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_QUIETS]++;
+	if ((rc = pf->tp_ops->quiet(pf->tp)) < 0)
+		return rc;
+	uint64_t spins = 0;
+	while (pf->pending) {
+		if ((rc = drain(pf)) < 0 || (pf->pending && (rc = pf_wait_slow(pf, &spins)) < 0))
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Dissemination barrier over the system segment: in round r accelerator i
+ * raises the round-r flag of accelerator (i + 2^r) mod n to the barrier's epoch
+ * and waits for its own round-r flag to reach it.  Epochs only grow, so flags
+ * never need resetting.
+ */
+int pf_barrier_internal(podfab_t pf)
+{
+	int rc = podfab_quiet(pf);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_QUIETS]--; /* the barrier's own quiet is not the user's */
+	uint64_t epoch = ++pf->barrier_epoch;
+	struct pf_sysseg *mine = pf->sys->local;
+	for (int r = 0; r < pf->barrier_rounds; r++) {
+		int peer = (int)(((unsigned)pf->id + (1u << r)) % (unsigned)pf->n);
+		size_t off = offsetof(struct pf_sysseg, barrier_flag) + (size_t)r * sizeof mine->barrier_flag[0];
+		rc = pf->tp_ops->atomic(pf->tp, peer, pf->sys->rmr[peer], off, PODFAB_AOP_SET, PODFAB_UINT64,
+					epoch, 0, NULL, NULL);
+		if (rc < 0)
+			return rc;
+		if (rc == PF_TP_POSTED && (rc = pf->tp_ops->quiet(pf->tp)) < 0)
+			return rc;
+		uint64_t spins = 0;
+		while (atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
+			if ((rc = pf_wait_slow(pf, &spins)) < 0)
+				return rc;
+	}
+	return 0;
+}
+
+PODFAB_EXPORT int podfab_barrier(podfab_t pf)
+{
+	int rc = pf_accel_check(pf);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_BARRIERS]++;
+	return pf_barrier_internal(pf);
+}
+
+int pf_cmp_valid(int cmp)
+{
+	return cmp >= 0 && cmp < PODFAB_CMP_MAX;
+}
+
+#define CMP(a, op, b)                          \
+	switch (op) {                          \
+	case PODFAB_CMP_EQ: return (a) == (b); \
+	case PODFAB_CMP_NE: return (a) != (b); \
+	case PODFAB_CMP_GT: return (a) > (b);  \
+	case PODFAB_CMP_GE: return (a) >= (b); \
+	case PODFAB_CMP_LT: return (a) < (b);  \
+	default: return (a) <= (b);            \
+	}
+
+static inline int compare(const void *addr, podfab_type_t type, podfab_cmp_t cmp, uint64_t value)
+{
+	switch (type) {
+	case PODFAB_INT32: {
+		int32_t v = atomic_load_explicit((const _Atomic int32_t *)addr, memory_order_acquire);
+		CMP(v, cmp, (int32_t)(uint32_t)value)
+	}
+	case PODFAB_UINT32: {
+		uint32_t v = atomic_load_explicit((const _Atomic uint32_t *)addr, memory_order_acquire);
+		CMP(v, cmp, (uint32_t)value)
+	}
+	case PODFAB_INT64: {
+		int64_t v = atomic_load_explicit((const _Atomic int64_t *)addr, memory_order_acquire);
+		CMP(v, cmp, (int64_t)value)
+	}
+	default: {
+		uint64_t v = atomic_load_explicit((const _Atomic uint64_t *)addr, memory_order_acquire);
+		CMP(v, cmp, value)
+	}
+	}
+}
+
+static int wait_args(podfab_t pf, const void *addr, podfab_type_t type, podfab_cmp_t cmp)
+{
+	int rc = pf_accel_check(pf);
+	if (rc)
+		return rc;
+	if (!addr)
+		return pf_err(PODFAB_ENULL, "addr is NULL");
+	if ((unsigned)type >= PODFAB_TYPE_MAX)
+		return pf_err(PODFAB_EINVAL, "type %d is not a podfab_type_t", (int)type);
+	if (!pf_cmp_valid((int)cmp))
+		return pf_err(PODFAB_EINVAL, "comparison %d is not a podfab_cmp_t", (int)cmp);
+	size_t sz = (type == PODFAB_INT32 || type == PODFAB_UINT32) ? 4 : 8;
+	if ((uintptr_t)addr & (sz - 1))
+		return pf_err(PODFAB_EALIGN, "address %p is not aligned to %zu bytes", addr, sz);
+	return 0;
+}
+
+PODFAB_EXPORT int podfab_wait_until(podfab_t pf, const void *addr, podfab_type_t type,
+				    podfab_cmp_t cmp, uint64_t value)
+{
+	int rc = wait_args(pf, addr, type, cmp);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_WAITS]++;
+	uint64_t spins = 0;
+	while (!compare(addr, type, cmp, value))
+		if ((rc = pf_wait_slow(pf, &spins)) < 0)
+			return rc;
+	return 0;
+}
+
+PODFAB_EXPORT int podfab_test_until(podfab_t pf, const void *addr, podfab_type_t type,
+				    podfab_cmp_t cmp, uint64_t value)
+{
+	int rc = wait_args(pf, addr, type, cmp);
+	if (rc)
+		return rc;
+	return compare(addr, type, cmp, value);
+}
+
+PODFAB_EXPORT uint64_t podfab_signal_fetch(podfab_t pf, const uint64_t *sig_addr)
+{
+	if (wait_args(pf, sig_addr, PODFAB_UINT64, PODFAB_CMP_EQ))
+		return 0;
+	return atomic_load_explicit((const _Atomic uint64_t *)sig_addr, memory_order_acquire);
+}
+
+PODFAB_EXPORT int podfab_signal_wait_until(podfab_t pf, const uint64_t *sig_addr, podfab_cmp_t cmp,
+					   uint64_t value, uint64_t *seen)
+{
+	int rc = podfab_wait_until(pf, sig_addr, PODFAB_UINT64, cmp, value);
+	if (rc == 0 && seen)
+		*seen = atomic_load_explicit((const _Atomic uint64_t *)sig_addr, memory_order_acquire);
+	return rc;
+}

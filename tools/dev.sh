@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# tools/dev.sh - the two commands of the README.
+#
+#   tools/dev.sh run    install what is missing, build, run the main job
+#                       (the examples over the bundled default model)
+#   tools/dev.sh test   install what is missing, build, run every test:
+#                       the normal build, an ASan+UBSan build, and valgrind
+#
+# Works on a fresh Debian 12 machine that has only git: missing packages are
+# installed with apt-get (through sudo when not root).  Build trees go to
+# build/ (normal), build-san/ (sanitizers); set PODFAB_BUILD_ROOT to move them.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+root=${PODFAB_BUILD_ROOT:-$here}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+packages=(gcc g++ python3 meson ninja-build pkg-config check libsubunit-dev libhwloc-dev hwloc
+	valgrind procps)
+
+say() { printf '\n==> %s\n' "$*"; }
+
+install_deps() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	say "installing: ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# setup DIR [meson options...]: configure once, reconfigure if options change.
+setup() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@"
+	fi
+	ninja -C "$dir" -j "$jobs"
+}
+
+run_main_job() {
+	setup "$root/build"
+	local run="$root/build/tools/podfab-run"
+	local ex="$root/build/examples"
+	local n=4
+	say "main job: the examples on $n accelerators"
+	"$run" -n "$n" -- "$ex/podfab-example-hello"
+	"$run" -n "$n" -- "$ex/podfab-example-ring"
+	"$run" -n "$n" -- "$ex/podfab-example-counter" 10000
+	"$run" -n "$n" -- "$ex/podfab-example-signal"
+	say "main job passed"
+}
+
+run_tests() {
+	say "build and test (debugoptimized)"
+	setup "$root/build"
+	meson test -C "$root/build" --print-errorlogs --num-processes "$jobs"
+
+	say "build and test with AddressSanitizer + UndefinedBehaviorSanitizer"
+	setup "$root/build-san" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$root/build-san" --print-errorlogs --num-processes "$jobs"
+
+	say "valgrind"
+	meson test -C "$root/build" --setup valgrind --print-errorlogs --num-processes "$jobs"
+	say "all tests passed"
+}
+
+case "${1:-}" in
+run)
+	install_deps
+	run_main_job
+	;;
+test)
+	install_deps
+	run_tests
+	;;
+*)
+	echo "usage: tools/dev.sh run|test" >&2
+	exit 2
+	;;
+esac
