@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,10 +41,25 @@ struct ctl_slot {
 	uint8_t blob[2][PF_BOOT_BLOB];
 };
 
+/*
+ * Accelerators of one process share one mapping of the control object: the
+ * first maps it, the others find it here while the job is still attaching.
+ */
+struct ctl_map {
+	char name[PF_JOB_MAX + 32];
+	void *base;
+	size_t len;
+	int refs;
+	int findable;
+	struct ctl_map *next;
+};
+static struct ctl_map *ctl_maps;
+static pthread_mutex_t ctl_maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct pf_boot {
+	struct ctl_map *map;
 	struct ctl_hdr *hdr;
 	struct ctl_slot *slots;
-	size_t map_len;
 	int id;
 	int n;
 	uint32_t timeout_ms;
@@ -203,6 +219,83 @@ static int open_ctl(struct pf_boot *b, size_t len, int *created)
 	}
 }
 
+/* Find this process's mapping of the job's control object, or map it. */
+static int ctl_attach(struct pf_boot *b, size_t len, int *created)
+{
+	int rc = 0;
+	*created = 0;
+	pthread_mutex_lock(&ctl_maps_lock);
+	for (struct ctl_map *m = ctl_maps; m; m = m->next) {
+		if (m->findable && !strcmp(m->name, b->name)) {
+			if (m->len != len) {
+				rc = pf_err(PODFAB_EMISMATCH, "job '%s' is attaching with a different accelerator count in this process",
+					    b->name);
+			} else {
+				m->refs++;
+				b->map = m;
+			}
+			pthread_mutex_unlock(&ctl_maps_lock);
+			return rc;
+		}
+	}
+	struct ctl_map *m = calloc(1, sizeof *m);
+	if (!m) {
+		pthread_mutex_unlock(&ctl_maps_lock);
+		return pf_err(PODFAB_ENOMEM, "control mapping record");
+	}
+	int fd = open_ctl(b, len, created);
+	if (fd < 0) {
+		pthread_mutex_unlock(&ctl_maps_lock);
+		free(m);
+		return fd;
+	}
+	void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	if (base == MAP_FAILED) {
+		if (*created)
+			shm_unlink(b->name);
+		pthread_mutex_unlock(&ctl_maps_lock);
+		free(m);
+		return pf_err(PODFAB_ESYSTEM, "mmap of the control object %s: %s", b->name, strerror(e));
+	}
+	if (*created) {
+		struct ctl_hdr *h = base;
+		h->magic = CTL_MAGIC;
+		h->version = CTL_VERSION;
+		h->naccels = (uint32_t)b->n;
+		atomic_store_explicit(&h->ready, CTL_MAGIC, memory_order_release);
+	}
+	snprintf(m->name, sizeof m->name, "%s", b->name);
+	m->base = base;
+	m->len = len;
+	m->refs = 1;
+	m->findable = 1;
+	m->next = ctl_maps;
+	ctl_maps = m;
+	b->map = m;
+	pthread_mutex_unlock(&ctl_maps_lock);
+	return 0;
+}
+
+static void ctl_detach(struct pf_boot *b, int unfindable_only)
+{
+	pthread_mutex_lock(&ctl_maps_lock);
+	struct ctl_map *m = b->map;
+	m->findable = 0;
+	if (!unfindable_only && --m->refs == 0) {
+		for (struct ctl_map **pp = &ctl_maps; *pp; pp = &(*pp)->next) {
+			if (*pp == m) {
+				*pp = m->next;
+				break;
+			}
+		}
+		munmap(m->base, m->len);
+		free(m);
+	}
+	pthread_mutex_unlock(&ctl_maps_lock);
+}
+
 static int boot_open(const char *job, int id, int n, uint32_t timeout_ms, struct pf_boot **out)
 {
 	struct pf_boot *b = calloc(1, sizeof *b);
@@ -215,38 +308,20 @@ static int boot_open(const char *job, int id, int n, uint32_t timeout_ms, struct
 	snprintf(b->name, sizeof b->name, "/podfab.%s.ctl", job);
 	size_t len = sizeof(struct ctl_hdr) + (size_t)n * sizeof(struct ctl_slot);
 	int created = 0;
-	int fd = open_ctl(b, len, &created);
-	if (fd < 0) {
+	int rc = ctl_attach(b, len, &created);
+	if (rc) {
 		free(b);
-		return fd;
+		return rc;
 	}
-	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int e = errno;
-	close(fd);
-	if (m == MAP_FAILED) {
-		if (created)
-			shm_unlink(b->name);
-		free(b);
-		return pf_err(PODFAB_ESYSTEM, "mmap(%s): %s", "control object", strerror(e));
-	}
-	b->map_len = len;
-	b->hdr = m;
-	b->slots = (struct ctl_slot *)((char *)m + sizeof(struct ctl_hdr));
-	int rc;
-	if (created) {
-		b->hdr->magic = CTL_MAGIC;
-		b->hdr->version = CTL_VERSION;
-		b->hdr->naccels = (uint32_t)n;
-		atomic_store_explicit(&b->hdr->ready, CTL_MAGIC, memory_order_release);
-	} else {
-		rc = boot_wait(b, cond_ready, 0, "attach");
-		if (rc)
-			goto fail;
-		if (b->hdr->version != CTL_VERSION || b->hdr->naccels != (uint32_t)n) {
-			rc = pf_err(PODFAB_EMISMATCH, "job '%s': control object has version %u and %u accelerators, expected %u and %d",
-				    job, b->hdr->version, b->hdr->naccels, CTL_VERSION, n);
-			goto fail;
-		}
+	b->hdr = b->map->base;
+	b->slots = (struct ctl_slot *)((char *)b->map->base + sizeof(struct ctl_hdr));
+	rc = boot_wait(b, cond_ready, 0, "attach");
+	if (rc)
+		goto fail;
+	if (b->hdr->version != CTL_VERSION || b->hdr->naccels != (uint32_t)n) {
+		rc = pf_err(PODFAB_EMISMATCH, "job '%s': control object has version %u and %u accelerators, expected %u and %d",
+			    job, b->hdr->version, b->hdr->naccels, CTL_VERSION, n);
+		goto fail;
 	}
 	uint32_t expect = SLOT_EMPTY;
 	if (!atomic_compare_exchange_strong(&b->slots[id].state, &expect, SLOT_ATTACHED)) {
@@ -261,13 +336,15 @@ static int boot_open(const char *job, int id, int n, uint32_t timeout_ms, struct
 		atomic_store(&b->slots[id].state, SLOT_GONE);
 		goto fail;
 	}
+	/* Everyone is in: the name can go, and a later job of the same name starts afresh. */
+	ctl_detach(b, 1);
 	if (id == 0)
 		shm_unlink(b->name);
 	*out = b;
 	return 0;
 fail:
-	munmap(b->hdr, b->map_len);
-	if (created && rc != 0)
+	ctl_detach(b, 0);
+	if (created)
 		shm_unlink(b->name);
 	free(b);
 	return rc;
@@ -309,7 +386,7 @@ static void boot_close(struct pf_boot *b)
 	if (!b)
 		return;
 	atomic_store_explicit(&b->slots[b->id].state, SLOT_GONE, memory_order_release);
-	munmap(b->hdr, b->map_len);
+	ctl_detach(b, 0);
 	free(b);
 }
 

@@ -54,11 +54,12 @@ void pf_detail_clear(void)
 	detail[0] = '\0';
 }
 
-static int log_level = -1;
+static _Atomic int log_level = -1;
 
 static int pf_log_level(void)
 {
-	if (log_level < 0) {
+	int cur = atomic_load_explicit(&log_level, memory_order_relaxed);
+	if (cur < 0) {
 		const char *s = getenv("PODFAB_LOG");
 		int l = PF_LOG_NONE;
 		if (s && *s) {
@@ -71,9 +72,10 @@ static int pf_log_level(void)
 			else if (s[0] >= '0' && s[0] <= '9')
 				l = atoi(s);
 		}
-		log_level = l;
+		atomic_store_explicit(&log_level, l, memory_order_relaxed);
+		cur = l;
 	}
-	return log_level;
+	return cur;
 }
 
 void pf_log(int level, const char *fmt, ...)

@@ -2,8 +2,9 @@
  * shm.c - the shared-memory transport.
  *
  * Symmetric segments are POSIX shared-memory objects "/podfab.<job>.a<owner>.s<id>"
- * (mode 0600) that every accelerator of the host maps; the owner unlinks the name
- * once all peers have mapped it.  Data moves with memcpy, atomics are C11 atomics
+ * (mode 0600) that every other process of the job on the host maps (accelerators
+ * of one process share the owner's mapping); the owner unlinks the name once all
+ * peers have mapped it.  Data moves with memcpy, atomics are C11 atomics
  * on the mapped memory; every operation completes inline, with no lock, allocation
  * or system call.
  *
@@ -217,6 +218,13 @@ static int shm_rkey_import(struct pf_tp *tp, int peer, const void *keybuf, size_
 		r->raddr = k.addr;
 		if (r->pid == tp->pid)
 			r->base = (char *)(uintptr_t)k.addr;
+		*out = r;
+		return 0;
+	}
+	if (k.pid == (int32_t)tp->pid) {
+		/* An accelerator of this very process: share its mapping (one mapping per
+		 * process, and tools such as TSan see one address for one byte). */
+		r->base = (char *)(uintptr_t)k.addr;
 		*out = r;
 		return 0;
 	}
