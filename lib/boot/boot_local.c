@@ -120,6 +120,9 @@ static int boot_wait(struct pf_boot *b, wait_cond_fn cond, uint64_t arg, const c
 		}
 		if (t >= next_check) {
 			int rc = boot_check_peers(b);
+			/* A peer may have arrived, passed and left since we last looked. */
+			if (rc && cond(b, arg, &missing))
+				return 0;
 			if (rc)
 				return rc;
 			next_check = t + 50000000ull;

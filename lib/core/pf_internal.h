@@ -138,7 +138,13 @@ static inline int pf_seg_check(podfab_t pf, podfab_seg_t seg)
 /* sync.c */
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx);
 int pf_barrier_internal(podfab_t pf);
-int pf_wait_slow(podfab_t pf, uint64_t *spins);
+struct pf_wait {
+	uint64_t spins;
+	uint64_t start_ns;
+	int bounded;      /* collectives: give up after timeout_ms */
+	const char *what; /* for the message */
+};
+int pf_wait_slow(podfab_t pf, struct pf_wait *w);
 int pf_cmp_valid(int cmp);
 
 /* rma.c */

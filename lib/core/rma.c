@@ -272,6 +272,7 @@ PODFAB_EXPORT int podfab_put_signal(podfab_t pf, int dst, podfab_seg_t seg, size
 	if (pf_unlikely((rc = signal_args(pf, dst, seg, off, src, len, sig_seg, sig_off, sig_op, &rmr, &srmr))))
 		return FAIL(pf, rc);
 	pf->ctr[PODFAB_CTR_SIGNAL_OPS]++;
+	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
 	struct pf_tp_ctx ctx = {0, 0};
 	return blocking_done(pf, &ctx, pf->tp_ops->put_signal(pf->tp, dst, rmr, off, src, len, srmr,
@@ -292,6 +293,7 @@ PODFAB_EXPORT int podfab_put_signal_nb(podfab_t pf, int dst, podfab_seg_t seg, s
 			(rc = req_begin(pf, seg, req, &r))))
 		return FAIL(pf, rc);
 	pf->ctr[PODFAB_CTR_SIGNAL_OPS]++;
+	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
 	pf->ctr[PODFAB_CTR_NB_OPS]++;
 	rc = pf->tp_ops->put_signal(pf->tp, dst, rmr, off, src, len, srmr, sig_off, signal, sig_op,

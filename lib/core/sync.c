@@ -2,26 +2,46 @@
 #include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "pf_internal.h"
 
 #define SPIN_BEFORE_YIELD 4096
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /*
  * The slow part of every wait: after SPIN_BEFORE_YIELD spins give the CPU away
  * (accelerators may outnumber cores) and now and then check that the peers are
- * still alive, so that a wait for a dead peer ends with -PODFAB_EPEERDEAD.
+ * still alive, so that a wait for a dead peer ends with -PODFAB_EPEERDEAD.  A
+ * wait with a bound (w->bounded: collectives) ends after timeout_ms with
+ * -PODFAB_ETIMEDOUT.  Callers re-check their condition before believing an
+ * error: the peer may have come and gone in between.
  */
-int pf_wait_slow(podfab_t pf, uint64_t *spins)
+int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 {
-	uint64_t s = ++*spins;
+	uint64_t s = ++w->spins;
 	if (s < SPIN_BEFORE_YIELD) {
 		pf_cpu_relax();
 		return 0;
 	}
 	sched_yield();
-	if ((s & 255) == 0)
-		return pf->boot_ops->check_peers(pf->boot);
+	if ((s & 255) != 0)
+		return 0;
+	int rc = pf->boot_ops->check_peers(pf->boot);
+	if (rc || !w->bounded)
+		return rc;
+	uint64_t t = now_ns();
+	if (!w->start_ns)
+		w->start_ns = t;
+	else if (t - w->start_ns > (uint64_t)pf->timeout_ms * 1000000ull)
+		return pf_err(PODFAB_ETIMEDOUT, "accelerator %d waited more than %u ms in %s", pf->id,
+			      pf->timeout_ms, w->what);
 	return 0;
 }
 
@@ -41,12 +61,12 @@ static int drain(podfab_t pf)
 
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx)
 {
-	uint64_t spins = 0;
+	struct pf_wait w = {0, 0, 0, "a transfer"};
 	int rc;
 	while (!ctx->done) {
 		if ((rc = drain(pf)) < 0)
 			return rc;
-		if (!ctx->done && (rc = pf_wait_slow(pf, &spins)) < 0)
+		if (!ctx->done && (rc = pf_wait_slow(pf, &w)) < 0 && drain(pf) >= 0 && !ctx->done)
 			return rc;
 	}
 	return ctx->status;
@@ -69,9 +89,9 @@ PODFAB_EXPORT int podfab_quiet(podfab_t pf)
 	pf->ctr[PODFAB_CTR_QUIETS]++;
 	if ((rc = pf->tp_ops->quiet(pf->tp)) < 0)
 		return rc;
-	uint64_t spins = 0;
+	struct pf_wait w = {0, 0, 0, "quiet"};
 	while (pf->pending) {
-		if ((rc = drain(pf)) < 0 || (pf->pending && (rc = pf_wait_slow(pf, &spins)) < 0))
+		if ((rc = drain(pf)) < 0 || (pf->pending && (rc = pf_wait_slow(pf, &w)) < 0))
 			return rc;
 	}
 	return 0;
@@ -100,10 +120,11 @@ int pf_barrier_internal(podfab_t pf)
 			return rc;
 		if (rc == PF_TP_POSTED && (rc = pf->tp_ops->quiet(pf->tp)) < 0)
 			return rc;
-		uint64_t spins = 0;
+		struct pf_wait w = {0, 0, 1, "a barrier"};
 		while (atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
-			if ((rc = pf_wait_slow(pf, &spins)) < 0)
-				return rc;
+			if ((rc = pf_wait_slow(pf, &w)) < 0 &&
+			    atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
+				return rc; /* (the re-check: the peer may have come and gone) */
 	}
 	return 0;
 }
@@ -132,23 +153,29 @@ int pf_cmp_valid(int cmp)
 	default: return (a) <= (b);            \
 	}
 
-static inline int compare(const void *addr, podfab_type_t type, podfab_cmp_t cmp, uint64_t value)
+/* Load the value at addr once (into *seen) and compare it. */
+static inline int compare(const void *addr, podfab_type_t type, podfab_cmp_t cmp, uint64_t value,
+			  uint64_t *seen)
 {
 	switch (type) {
 	case PODFAB_INT32: {
 		int32_t v = atomic_load_explicit((const _Atomic int32_t *)addr, memory_order_acquire);
+		*seen = (uint32_t)v;
 		CMP(v, cmp, (int32_t)(uint32_t)value)
 	}
 	case PODFAB_UINT32: {
 		uint32_t v = atomic_load_explicit((const _Atomic uint32_t *)addr, memory_order_acquire);
+		*seen = v;
 		CMP(v, cmp, (uint32_t)value)
 	}
 	case PODFAB_INT64: {
 		int64_t v = atomic_load_explicit((const _Atomic int64_t *)addr, memory_order_acquire);
+		*seen = (uint64_t)v;
 		CMP(v, cmp, (int64_t)value)
 	}
 	default: {
 		uint64_t v = atomic_load_explicit((const _Atomic uint64_t *)addr, memory_order_acquire);
+		*seen = v;
 		CMP(v, cmp, value)
 	}
 	}
@@ -171,27 +198,35 @@ static int wait_args(podfab_t pf, const void *addr, podfab_type_t type, podfab_c
 	return 0;
 }
 
-PODFAB_EXPORT int podfab_wait_until(podfab_t pf, const void *addr, podfab_type_t type,
-				    podfab_cmp_t cmp, uint64_t value)
+static int wait_until(podfab_t pf, const void *addr, podfab_type_t type, podfab_cmp_t cmp,
+		      uint64_t value, uint64_t *seen)
 {
 	int rc = wait_args(pf, addr, type, cmp);
 	if (rc)
 		return rc;
 	pf->ctr[PODFAB_CTR_WAITS]++;
-	uint64_t spins = 0;
-	while (!compare(addr, type, cmp, value))
-		if ((rc = pf_wait_slow(pf, &spins)) < 0)
-			return rc;
+	struct pf_wait w = {0, 0, 0, "a wait"};
+	while (!compare(addr, type, cmp, value, seen))
+		if ((rc = pf_wait_slow(pf, &w)) < 0 && !compare(addr, type, cmp, value, seen))
+			return rc; /* (the re-check: the peer may have come and gone) */
 	return 0;
+}
+
+PODFAB_EXPORT int podfab_wait_until(podfab_t pf, const void *addr, podfab_type_t type,
+				    podfab_cmp_t cmp, uint64_t value)
+{
+	uint64_t seen;
+	return wait_until(pf, addr, type, cmp, value, &seen);
 }
 
 PODFAB_EXPORT int podfab_test_until(podfab_t pf, const void *addr, podfab_type_t type,
 				    podfab_cmp_t cmp, uint64_t value)
 {
+	uint64_t seen;
 	int rc = wait_args(pf, addr, type, cmp);
 	if (rc)
 		return rc;
-	return compare(addr, type, cmp, value);
+	return compare(addr, type, cmp, value, &seen);
 }
 
 PODFAB_EXPORT uint64_t podfab_signal_fetch(podfab_t pf, const uint64_t *sig_addr)
@@ -204,8 +239,9 @@ PODFAB_EXPORT uint64_t podfab_signal_fetch(podfab_t pf, const uint64_t *sig_addr
 PODFAB_EXPORT int podfab_signal_wait_until(podfab_t pf, const uint64_t *sig_addr, podfab_cmp_t cmp,
 					   uint64_t value, uint64_t *seen)
 {
-	int rc = podfab_wait_until(pf, sig_addr, PODFAB_UINT64, cmp, value);
+	uint64_t v = 0;
+	int rc = wait_until(pf, sig_addr, PODFAB_UINT64, cmp, value, &v);
 	if (rc == 0 && seen)
-		*seen = atomic_load_explicit((const _Atomic uint64_t *)sig_addr, memory_order_acquire);
+		*seen = v; /* the value that satisfied the comparison */
 	return rc;
 }
