@@ -386,7 +386,7 @@ PODFAB_EXPORT void *podfab_ptr(podfab_t accel, int target, podfab_seg_t seg, siz
 	X(QUIETS, "quiets", "quiets")                                             \
 	X(BARRIERS, "barriers", "barriers")                                       \
 	X(WAITS, "waits", "waits on local memory or signals")                     \
-	X(ERRORS, "errors", "operations that returned an error")
+	X(ERRORS, "errors", "puts, gets, atomics and signals that returned an error")
 
 typedef enum podfab_counter {
 #define PODFAB_X_CTR(name, str, desc) PODFAB_CTR_##name,

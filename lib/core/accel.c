@@ -299,7 +299,7 @@ PODFAB_EXPORT int podfab_finalize(podfab_t pf)
 	int rc = pf_accel_check(pf);
 	if (rc)
 		return rc;
-	int qrc = podfab_quiet(pf);
+	int qrc = pf_quiet_internal(pf);
 	/* Nobody may still reach into our memory when we unmap it. */
 	int brc = pf->boot_ops->barrier(pf->boot);
 	teardown(pf);

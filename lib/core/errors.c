@@ -23,11 +23,9 @@ static const char *const err_names[PODFAB_ERROR_MAX] = {
 
 static int err_index(int err)
 {
-	if (err < 0)
-		err = -err;
-	if (err >= PODFAB_ERROR_MAX)
-		return -1;
-	return err;
+	/* Negate as unsigned: -INT_MIN does not exist. */
+	unsigned u = err < 0 ? 0u - (unsigned)err : (unsigned)err;
+	return u >= PODFAB_ERROR_MAX ? -1 : (int)u;
 }
 
 PODFAB_EXPORT const char *podfab_strerror(int err)

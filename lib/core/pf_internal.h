@@ -64,11 +64,15 @@ struct podfab_req {
  * The system segment: a symmetric segment every accelerator allocates at init;
  * it carries the barrier flags and the export table that peers read to import.
  */
+/*
+ * An export entry is read by peers through the transport while its owner may
+ * rewrite it, so every word is atomic and the generation word works as a
+ * seqlock (odd while being written; 0 when free).
+ */
+enum { PF_EX_GEN = 0, PF_EX_SIZE = 1, PF_EX_ALIGN = 2, PF_EX_KEY = 3,
+       PF_EX_WORDS = PF_EX_KEY + PF_KEY_MAX / 8 };
 struct pf_export_entry {
-	_Atomic uint64_t gen;    /* 0: free; else generation, odd while being written */
-	uint64_t size;
-	uint64_t align;          /* exported address modulo 8 */
-	uint8_t key[PF_KEY_MAX];
+	_Atomic uint64_t w[PF_EX_WORDS];
 };
 struct pf_sysseg {
 	_Alignas(64) _Atomic uint64_t barrier_flag[PF_BARRIER_ROUNDS][8]; /* one line each */
@@ -138,6 +142,7 @@ static inline int pf_seg_check(podfab_t pf, podfab_seg_t seg)
 /* sync.c */
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx);
 int pf_barrier_internal(podfab_t pf);
+int pf_quiet_internal(podfab_t pf);
 struct pf_wait {
 	uint64_t spins;
 	uint64_t start_ns;

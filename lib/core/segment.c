@@ -62,7 +62,7 @@ static void seg_release(podfab_t pf, podfab_seg_t s)
 			pf->tp_ops->rkey_release(pf->tp, s->rmr[i]);
 	if (s->kind == PF_SEG_EXPORT && s->magic == PF_SEG_MAGIC && pf->sys) {
 		struct pf_sysseg *sys = pf->sys->local;
-		atomic_store_explicit(&sys->exports[s->id].gen, 0, memory_order_release);
+		atomic_store_explicit(&sys->exports[s->id].w[PF_EX_GEN], 0, memory_order_release);
 		pf->export_used[s->id] = 0;
 	}
 	if (s->mr)
@@ -181,7 +181,7 @@ PODFAB_EXPORT int podfab_seg_free(podfab_t pf, podfab_seg_t seg)
 			      (unsigned long long)seg->outstanding);
 	if (seg->kind == PF_SEG_SYM) {
 		/* Collective: nobody may reach into it once it is gone. */
-		if ((rc = podfab_quiet(pf)) || (rc = pf->boot_ops->barrier(pf->boot)))
+		if ((rc = pf_quiet_internal(pf)) || (rc = pf->boot_ops->barrier(pf->boot)))
 			return rc;
 	}
 	pf_seg_destroy(pf, seg);
@@ -256,12 +256,15 @@ PODFAB_EXPORT int podfab_mem_export(podfab_t pf, void *addr, size_t size, podfab
 		pf->export_gen = 2;
 	uint32_t gen = pf->export_gen;
 	/* Publish like a seqlock: odd while the entry is written. */
-	atomic_store_explicit(&e->gen, (uint64_t)gen - 1, memory_order_relaxed);
+	uint64_t kw[PF_KEY_MAX / 8];
+	memcpy(kw, kb, sizeof kw);
+	atomic_store_explicit(&e->w[PF_EX_GEN], (uint64_t)gen - 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	e->size = size;
-	e->align = (uintptr_t)addr & 7u;
-	memcpy(e->key, kb, sizeof kb);
-	atomic_store_explicit(&e->gen, gen, memory_order_release);
+	atomic_store_explicit(&e->w[PF_EX_SIZE], size, memory_order_relaxed);
+	atomic_store_explicit(&e->w[PF_EX_ALIGN], (uintptr_t)addr & 7u, memory_order_relaxed);
+	for (unsigned i = 0; i < PF_KEY_MAX / 8; i++)
+		atomic_store_explicit(&e->w[PF_EX_KEY + i], kw[i], memory_order_relaxed);
+	atomic_store_explicit(&e->w[PF_EX_GEN], gen, memory_order_release);
 	pf->export_used[slot] = 1;
 	s->local = addr;
 	s->size = size;
@@ -274,6 +277,17 @@ PODFAB_EXPORT int podfab_mem_export(podfab_t pf, void *addr, size_t size, podfab
 	*out = s;
 	*key = ((uint64_t)(unsigned)pf->id << 48) | ((uint64_t)slot << 32) | gen;
 	return 0;
+}
+
+/* An atomic 64-bit read of the owner's system segment (slow path). */
+static int remote_fetch64(podfab_t pf, int owner, size_t off, uint64_t *v)
+{
+	struct pf_tp_ctx ctx = {0, 0};
+	int rc = pf->tp_ops->atomic(pf->tp, owner, pf->sys->rmr[owner], off, PODFAB_AOP_FETCH,
+				    PODFAB_UINT64, 0, 0, v, &ctx);
+	if (rc == PF_TP_POSTED)
+		rc = pf_progress_until(pf, &ctx);
+	return rc < 0 ? rc : 0;
 }
 
 PODFAB_EXPORT int podfab_mem_import(podfab_t pf, podfab_key_t key, podfab_seg_t *out)
@@ -290,48 +304,36 @@ PODFAB_EXPORT int podfab_mem_import(podfab_t pf, podfab_key_t key, podfab_seg_t 
 		return pf_err(PODFAB_EKEY, "key 0x%016llx is not an export key of this pod",
 			      (unsigned long long)key);
 	/* Read the owner's export entry through the transport, seqlock style. */
-	struct pf_export_entry e;
+	uint64_t w[PF_EX_WORDS], g2 = 0;
 	size_t eoff = offsetof(struct pf_sysseg, exports) + slot * sizeof(struct pf_export_entry);
-	struct pf_tp_rmr *sys = pf->sys->rmr[owner];
-	uint64_t g1 = 0, g2 = 0;
 	for (int tries = 0;; tries++) {
-		struct pf_tp_ctx ctx = {0, 0};
-		rc = pf->tp_ops->atomic(pf->tp, owner, sys, eoff, PODFAB_AOP_FETCH, PODFAB_UINT64, 0, 0, &g1, &ctx);
-		if (rc == PF_TP_POSTED)
-			rc = pf_progress_until(pf, &ctx);
-		if (rc >= 0) {
-			ctx.done = 0;
-			rc = pf->tp_ops->get(pf->tp, &e, owner, sys, eoff, sizeof e, &ctx);
-			if (rc == PF_TP_POSTED)
-				rc = pf_progress_until(pf, &ctx);
-		}
-		if (rc >= 0) {
-			ctx.done = 0;
-			rc = pf->tp_ops->atomic(pf->tp, owner, sys, eoff, PODFAB_AOP_FETCH, PODFAB_UINT64, 0, 0, &g2, &ctx);
-			if (rc == PF_TP_POSTED)
-				rc = pf_progress_until(pf, &ctx);
-		}
+		for (int i = 0; i < PF_EX_WORDS && rc == 0; i++)
+			rc = remote_fetch64(pf, owner, eoff + (size_t)i * 8, &w[i]);
+		if (rc == 0)
+			rc = remote_fetch64(pf, owner, eoff, &g2);
 		if (rc < 0)
 			return rc;
-		if (g1 == g2 && !(g1 & 1))
+		if (w[PF_EX_GEN] == g2 && !(g2 & 1))
 			break;
 		if (tries > 1000)
 			return pf_err(PODFAB_EKEY, "export entry of key 0x%016llx keeps changing", (unsigned long long)key);
 	}
-	if (g1 != gen)
+	if (g2 != gen)
 		return pf_err(PODFAB_EKEY, "key 0x%016llx was revoked or never issued by accelerator %d",
 			      (unsigned long long)key, owner);
+	uint8_t kb[PF_KEY_MAX];
+	memcpy(kb, &w[PF_EX_KEY], sizeof kb);
 	podfab_seg_t s = seg_new(pf, PF_SEG_IMPORT, 1);
 	if (!s)
 		return pf_err(PODFAB_ENOMEM, "segment record");
-	rc = pf->tp_ops->rkey_import(pf->tp, owner, e.key, sizeof e.key, &s->rmr[0]);
+	rc = pf->tp_ops->rkey_import(pf->tp, owner, kb, sizeof kb, &s->rmr[0]);
 	if (rc) {
 		seg_release(pf, s);
 		return rc;
 	}
 	s->owner = owner;
-	s->size = (size_t)e.size;
-	s->align = (unsigned)e.align;
+	s->size = (size_t)w[PF_EX_SIZE];
+	s->align = (unsigned)w[PF_EX_ALIGN];
 	s->id = slot;
 	s->caps = pf->tp_ops->rkey_caps(pf->tp, s->rmr[0]);
 	s->direct[0] = pf->tp_ops->rkey_ptr(pf->tp, s->rmr[0]);

@@ -81,13 +81,10 @@ PODFAB_EXPORT int podfab_fence(podfab_t pf)
 	return pf->tp_ops->fence(pf->tp, -1);
 }
 
-PODFAB_EXPORT int podfab_quiet(podfab_t pf)
+int pf_quiet_internal(podfab_t pf)
 {
-	int rc = pf_accel_check(pf);
-	if (rc)
-		return rc;
-	pf->ctr[PODFAB_CTR_QUIETS]++;
-	if ((rc = pf->tp_ops->quiet(pf->tp)) < 0)
+	int rc = pf->tp_ops->quiet(pf->tp);
+	if (rc < 0)
 		return rc;
 	struct pf_wait w = {0, 0, 0, "quiet"};
 	while (pf->pending) {
@@ -95,6 +92,15 @@ PODFAB_EXPORT int podfab_quiet(podfab_t pf)
 			return rc;
 	}
 	return 0;
+}
+
+PODFAB_EXPORT int podfab_quiet(podfab_t pf)
+{
+	int rc = pf_accel_check(pf);
+	if (rc)
+		return rc;
+	pf->ctr[PODFAB_CTR_QUIETS]++;
+	return pf_quiet_internal(pf);
 }
 
 /*
@@ -105,10 +111,9 @@ PODFAB_EXPORT int podfab_quiet(podfab_t pf)
  */
 int pf_barrier_internal(podfab_t pf)
 {
-	int rc = podfab_quiet(pf);
+	int rc = pf_quiet_internal(pf);
 	if (rc)
 		return rc;
-	pf->ctr[PODFAB_CTR_QUIETS]--; /* the barrier's own quiet is not the user's */
 	uint64_t epoch = ++pf->barrier_epoch;
 	struct pf_sysseg *mine = pf->sys->local;
 	for (int r = 0; r < pf->barrier_rounds; r++) {

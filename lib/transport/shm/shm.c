@@ -294,6 +294,40 @@ static int cma_xfer(struct pf_tp_rmr *r, void *local, size_t off, size_t len, in
 		      write ? "write" : "read", len, (int)r->pid, n < 0 ? strerror(errno) : "short transfer");
 }
 
+/*
+ * A naturally aligned 4- or 8-byte put is one release store, and such a get one
+ * acquire load: the OpenSHMEM idiom "put the data, put a flag; the target waits
+ * on the flag" is then well defined in C11 (and visible to ThreadSanitizer),
+ * at no cost on x86.
+ */
+static inline void copy_to(char *dst, const void *src, size_t len)
+{
+	if (len == 8 && !((uintptr_t)dst & 7)) {
+		uint64_t v;
+		memcpy(&v, src, 8);
+		atomic_store_explicit((_Atomic uint64_t *)(void *)dst, v, memory_order_release);
+	} else if (len == 4 && !((uintptr_t)dst & 3)) {
+		uint32_t v;
+		memcpy(&v, src, 4);
+		atomic_store_explicit((_Atomic uint32_t *)(void *)dst, v, memory_order_release);
+	} else {
+		memcpy(dst, src, len);
+	}
+}
+
+static inline void copy_from(void *dst, const char *src, size_t len)
+{
+	if (len == 8 && !((uintptr_t)src & 7)) {
+		uint64_t v = atomic_load_explicit((_Atomic uint64_t *)(void *)src, memory_order_acquire);
+		memcpy(dst, &v, 8);
+	} else if (len == 4 && !((uintptr_t)src & 3)) {
+		uint32_t v = atomic_load_explicit((_Atomic uint32_t *)(void *)src, memory_order_acquire);
+		memcpy(dst, &v, 4);
+	} else {
+		memcpy(dst, src, len);
+	}
+}
+
 static int shm_put(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, const void *src,
 		   size_t len, struct pf_tp_ctx *ctx)
 {
@@ -301,7 +335,7 @@ static int shm_put(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, 
 	(void)peer;
 	(void)ctx;
 	if (pf_likely(r->base != NULL)) {
-		memcpy(r->base + off, src, len);
+		copy_to(r->base + off, src, len);
 		return PF_TP_DONE;
 	}
 	return cma_xfer(r, (void *)(uintptr_t)src, off, len, 1);
@@ -314,7 +348,7 @@ static int shm_get(struct pf_tp *tp, void *dest, int peer, struct pf_tp_rmr *r, 
 	(void)peer;
 	(void)ctx;
 	if (pf_likely(r->base != NULL)) {
-		memcpy(dest, r->base + off, len);
+		copy_from(dest, r->base + off, len);
 		return PF_TP_DONE;
 	}
 	return cma_xfer(r, dest, off, len, 0);
