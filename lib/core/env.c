@@ -21,7 +21,9 @@ int pf_env_int(const char *name, long min, long max, long *out, int *present)
 	char *end = NULL;
 	errno = 0;
 	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || s[0] == '+' || s[0] == ' ')
+	/* strtol would skip leading blanks and take a '+': the launcher writes neither. */
+	int lead_ok = (s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+	if (errno || !lead_ok || end == s || *end != '\0')
 		return pf_err(PODFAB_EENV, "%s='%s' is not a decimal integer", name, s);
 	if (v < min || v > max)
 		return pf_err(PODFAB_EENV, "%s=%ld is outside [%ld, %ld]", name, v, min, max);
