@@ -184,6 +184,7 @@ static void teardown(podfab_t pf)
 	while (pf->segs)
 		pf_seg_destroy(pf, pf->segs);
 	pf->sys = NULL;
+	pf_seg_records_free(pf);
 	if (pf->tp)
 		pf->tp_ops->close(pf->tp);
 	pf->tp = NULL;

@@ -104,6 +104,9 @@ struct podfab_accel {
 
 	uint32_t next_segid;
 	struct podfab_seg *segs;      /* every live segment of this handle */
+	struct podfab_seg **seg_chunks; /* segment records (segment.c) */
+	uint32_t seg_next, seg_nfree;
+	struct podfab_seg *seg_free_head, *seg_free_tail;
 	uint32_t export_gen;
 	uint8_t export_used[PF_MAX_EXPORTS];
 };
@@ -131,6 +134,7 @@ static inline int pf_accel_check(podfab_t pf)
 /* segment.c */
 int pf_seg_alloc_internal(podfab_t pf, size_t size, int kind, podfab_seg_t *out);
 void pf_seg_destroy(podfab_t pf, podfab_seg_t seg);
+void pf_seg_records_free(podfab_t pf);
 int pf_seg_check_slow(podfab_t pf, podfab_seg_t seg);
 static inline int pf_seg_check(podfab_t pf, podfab_seg_t seg)
 {

@@ -10,7 +10,7 @@ int pf_seg_check_slow(podfab_t pf, podfab_seg_t seg)
 	if (!seg)
 		return pf_err(PODFAB_ENULL, "segment handle is NULL");
 	if (seg->magic != PF_SEG_MAGIC)
-		return pf_err(PODFAB_EBADHANDLE, "not a live segment handle");
+		return pf_err(PODFAB_EBADHANDLE, "not a live segment handle (freed already?)");
 	return pf_err(PODFAB_EBADHANDLE, "the segment belongs to accelerator %d's handle, not to accelerator %d's",
 		      seg->pf ? seg->pf->id : -1, pf->id);
 }
@@ -34,9 +34,66 @@ static void seg_unlink(podfab_t pf, podfab_seg_t s)
 		s->next->prev = s->prev;
 }
 
+/*
+ * Segment records come from per-accelerator chunks that live until finalize, and
+ * a freed record waits in a FIFO behind PF_SEG_REUSE_DELAY others before it is
+ * used again: a stale handle then reads a dead record (-PODFAB_EBADHANDLE)
+ * instead of freed memory.
+ */
+#define PF_SEG_CHUNK 64u
+#define PF_SEG_REUSE_DELAY 64u
+
+static podfab_seg_t seg_record(podfab_t pf)
+{
+	if (pf->seg_nfree > PF_SEG_REUSE_DELAY) {
+		podfab_seg_t s = pf->seg_free_head;
+		pf->seg_free_head = s->next;
+		if (!pf->seg_free_head)
+			pf->seg_free_tail = NULL;
+		pf->seg_nfree--;
+		memset(s, 0, sizeof *s);
+		return s;
+	}
+	if (pf->seg_next % PF_SEG_CHUNK == 0) {
+		uint32_t k = pf->seg_next / PF_SEG_CHUNK;
+		struct podfab_seg **c = realloc(pf->seg_chunks, (k + 1) * sizeof *c);
+		if (!c)
+			return NULL;
+		pf->seg_chunks = c;
+		if (!(c[k] = calloc(PF_SEG_CHUNK, sizeof **c)))
+			return NULL;
+	}
+	podfab_seg_t s = &pf->seg_chunks[pf->seg_next / PF_SEG_CHUNK][pf->seg_next % PF_SEG_CHUNK];
+	pf->seg_next++;
+	return s;
+}
+
+static void seg_record_free(podfab_t pf, podfab_seg_t s)
+{
+	s->magic = 0;
+	s->next = NULL;
+	if (pf->seg_free_tail)
+		pf->seg_free_tail->next = s;
+	else
+		pf->seg_free_head = s;
+	pf->seg_free_tail = s;
+	pf->seg_nfree++;
+}
+
+/* At finalize, once every segment is destroyed. */
+void pf_seg_records_free(podfab_t pf)
+{
+	for (uint32_t k = 0; k * PF_SEG_CHUNK < pf->seg_next; k++)
+		free(pf->seg_chunks[k]);
+	free(pf->seg_chunks);
+	pf->seg_chunks = NULL;
+	pf->seg_next = pf->seg_nfree = 0;
+	pf->seg_free_head = pf->seg_free_tail = NULL;
+}
+
 static podfab_seg_t seg_new(podfab_t pf, int kind, size_t nremote)
 {
-	podfab_seg_t s = calloc(1, sizeof *s);
+	podfab_seg_t s = seg_record(pf);
 	if (!s)
 		return NULL;
 	s->rmr = calloc(nremote, sizeof *s->rmr);
@@ -44,7 +101,7 @@ static podfab_seg_t seg_new(podfab_t pf, int kind, size_t nremote)
 	if (!s->rmr || !s->direct) {
 		free(s->rmr);
 		free(s->direct);
-		free(s);
+		seg_record_free(pf, s);
 		return NULL;
 	}
 	s->kind = (uint32_t)kind;
@@ -67,10 +124,11 @@ static void seg_release(podfab_t pf, podfab_seg_t s)
 	}
 	if (s->mr)
 		pf->tp_ops->mem_free(pf->tp, s->mr);
-	s->magic = 0;
 	free(s->rmr);
 	free(s->direct);
-	free(s);
+	s->rmr = NULL;
+	s->direct = NULL;
+	seg_record_free(pf, s);
 }
 
 void pf_seg_destroy(podfab_t pf, podfab_seg_t s)
