@@ -4,11 +4,13 @@
 #   tools/dev.sh run    install what is missing, build, run the main job
 #                       (the examples over the bundled default model)
 #   tools/dev.sh test   install what is missing, build, run every test:
-#                       the normal build, an ASan+UBSan build, and valgrind
+#                       the normal build, an ASan+UBSan build, valgrind, and
+#                       a ThreadSanitizer build for the threaded suites
 #
 # Works on a fresh Debian 12 machine that has only git: missing packages are
 # installed with apt-get (through sudo when not root).  Build trees go to
-# build/ (normal), build-san/ (sanitizers); set PODFAB_BUILD_ROOT to move them.
+# build/ (normal), build-san/ (ASan+UBSan), build-tsan/ (TSan); set
+# PODFAB_BUILD_ROOT to move them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,7 +76,35 @@ run_tests() {
 
 	say "valgrind"
 	meson test -C "$root/build" --setup valgrind --print-errorlogs --num-processes "$jobs"
+
+	say "build and test with ThreadSanitizer (unit and conformance suites: threads and processes)"
+	setup "$root/build-tsan" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		meson test -C "$root/build-tsan" --suite unit --suite conformance --print-errorlogs \
+		--num-processes "$jobs"
+
 	say "all tests passed"
+	summary
+}
+
+# One closing line over every run above: 'N passed, N failed'.
+summary() {
+	python3 - "$root/build/meson-logs/testlog.json" "$root/build-san/meson-logs/testlog.json" \
+		"$root/build/meson-logs/testlog-valgrind.json" "$root/build-tsan/meson-logs/testlog.json" <<'PY'
+import json, sys
+ok = bad = skip = 0
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line).get("result")
+            if r in ("OK", "EXPECTEDFAIL"):
+                ok += 1
+            elif r == "SKIP":
+                skip += 1
+            else:
+                bad += 1
+print(f"tests: {ok} passed, {bad} failed, {skip} skipped")
+PY
 }
 
 case "${1:-}" in
