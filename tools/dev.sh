@@ -19,7 +19,7 @@ root=${PODFAB_BUILD_ROOT:-$here}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(gcc g++ python3 meson ninja-build pkg-config check libsubunit-dev libhwloc-dev hwloc
-	valgrind procps)
+	libyaml-dev valgrind procps)
 
 say() { printf '\n==> %s\n' "$*"; }
 

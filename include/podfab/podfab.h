@@ -72,7 +72,9 @@ PODFAB_EXPORT const char *podfab_version_string(void);
 	X(EKEY, 20, "invalid or revoked memory key")                                    \
 	X(ETRANSPORT, 21, "unknown or unavailable transport")                           \
 	X(EREMOTE, 22, "remote access error reported by the transport")                 \
-	X(ETOOMANY, 23, "too many accelerators, segments or handles")
+	X(ETOOMANY, 23, "too many accelerators, segments or handles")                   \
+	X(EMODEL, 24, "invalid fabric model (see podfab_error_detail for where)")       \
+	X(EUNREACHABLE, 25, "no route between the accelerators in the fabric model")
 
 /** Error codes.  Functions return their negation (-PODFAB_EINVAL). */
 enum podfab_error {
