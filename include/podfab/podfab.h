@@ -144,7 +144,7 @@ typedef struct podfab_params {
 	int naccels;           /**< accelerators in the pod */
 	const char *job;       /**< job name shared by all accelerators ([A-Za-z0-9_-], <= 48 chars) */
 	const char *transport; /**< "shm" (default) */
-	const char *model;     /**< fabric model file or generator string */
+	const char *model;     /**< fabric model: file, generator string or "plugin:..." */
 	podfab_timing_t timing;
 	uint32_t max_requests; /**< non-blocking requests outstanding at once (default 4096) */
 	uint32_t timeout_ms;   /**< bound on waits for peers in collectives (default 120000) */
@@ -176,6 +176,14 @@ PODFAB_EXPORT int podfab_timing_mode(podfab_t accel);
 PODFAB_EXPORT const char *podfab_transport_name(podfab_t accel);
 /** The transports built into this library, as a NULL-terminated list. */
 PODFAB_EXPORT const char *const *podfab_transports(void);
+
+struct podfab_topo;
+/**
+ * The fabric model this accelerator's pod was started with (podfab-run -m,
+ * PODFAB_MODEL or params.model; read it with <podfab/topo.h>), or NULL when
+ * none was given.  Owned by the handle until podfab_finalize.
+ */
+PODFAB_EXPORT struct podfab_topo *podfab_model(podfab_t accel);
 
 /* ------------------------------------------------------------------ */
 /* Memory                                                              */

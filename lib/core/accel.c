@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podfab/topo.h>
+
 #include "podfab_config.h"
 #include "pf_internal.h"
 
@@ -195,6 +197,8 @@ static void teardown(podfab_t pf)
 	pf->reqs = NULL;
 	free(pf->model);
 	pf->model = NULL;
+	podfab_topo_free(pf->topo);
+	pf->topo = NULL;
 }
 
 PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_t *params,
@@ -233,9 +237,19 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	pf->boot_ops = &pf_boot_local_ops;
 	strcpy(pf->job, c.job);
 	pf->max_requests = c.max_requests;
-	if (c.model && !(pf->model = strdup(c.model))) {
-		rc = pf_err(PODFAB_ENOMEM, "model name");
-		goto fail;
+	if (c.model && *c.model) {
+		if (!(pf->model = strdup(c.model))) {
+			rc = pf_err(PODFAB_ENOMEM, "model name");
+			goto fail;
+		}
+		/* Every accelerator loads the same model and computes the same routes. */
+		if ((rc = podfab_topo_load(c.model, &pf->topo)))
+			goto fail;
+		if (podfab_topo_naccels(pf->topo) < (uint32_t)c.n) {
+			rc = pf_err(PODFAB_EMODEL, "model '%.200s' has %u accelerators, the pod %d", c.model,
+				    podfab_topo_naccels(pf->topo), c.n);
+			goto fail;
+		}
 	}
 	pf->reqs = calloc(c.max_requests, sizeof *pf->reqs);
 	if (!pf->reqs) {
@@ -324,6 +338,11 @@ PODFAB_EXPORT int podfab_timing_mode(podfab_t pf)
 {
 	int rc = pf_accel_check(pf);
 	return rc ? rc : pf->timing;
+}
+
+PODFAB_EXPORT struct podfab_topo *podfab_model(podfab_t pf)
+{
+	return pf_accel_check(pf) ? NULL : pf->topo;
 }
 
 PODFAB_EXPORT const char *podfab_transport_name(podfab_t pf)

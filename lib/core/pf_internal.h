@@ -91,6 +91,7 @@ struct podfab_accel {
 	struct pf_boot *boot;
 	char job[PF_JOB_MAX + 1];
 	char *model;
+	struct podfab_topo *topo;     /* the loaded fabric model, or NULL */
 	uint64_t ctr[PODFAB_CTR_MAX];
 
 	struct podfab_seg *sys;       /* system segment */

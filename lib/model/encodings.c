@@ -28,10 +28,10 @@ static const podfab_encoding_t encodings[] = {
 	},
 	{
 		.name = "nvlink4",
-		.source = "NVIDIA Hopper/NVLink product pages: 50 GB/s per link per direction over 2 lanes "
-			  "of 100G PAM4 (H100, 18 links); 16-byte flits and 16-byte headers, no FEC "
-			  "(uncertain)",
-		.lane_gbps = 200.0,
+		.source = "NVIDIA Hopper/NVLink product pages: 900 GB/s over 18 links, i.e. 50 GB/s per "
+			  "link counting both directions (25 GB/s each way over 2 lanes of 100G); 16-byte "
+			  "flits and 16-byte headers, no FEC (uncertain)",
+		.lane_gbps = 100.0,
 		.flit_bytes = 16,
 		.flit_payload_bytes = 16,
 		.dl_frame_bytes = 0,
@@ -44,10 +44,10 @@ static const podfab_encoding_t encodings[] = {
 	},
 	{
 		.name = "nvlink5",
-		.source = "NVIDIA Blackwell/NVLink product pages: 100 GB/s per link per direction over 2 "
-			  "lanes of 200G (B200/GB200, 18 links); flit format and RS(544,514) FEC assumed "
-			  "like 200G Ethernet-class SerDes (uncertain)",
-		.lane_gbps = 400.0,
+		.source = "NVIDIA Blackwell/NVLink product pages: 1.8 TB/s over 18 links, i.e. 100 GB/s per "
+			  "link counting both directions (50 GB/s each way over 2 lanes of 200G); flit "
+			  "format and RS(544,514) FEC assumed like 200G Ethernet-class SerDes (uncertain)",
+		.lane_gbps = 200.0,
 		.flit_bytes = 16,
 		.flit_payload_bytes = 16,
 		.dl_frame_bytes = 0,

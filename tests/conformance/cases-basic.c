@@ -1002,13 +1002,14 @@ int case_init_errors(podfab_t pf, const struct pfc *c)
 	base_params(&p, c, longjob);
 	p.field_mask |= PODFAB_PARAM_MODEL | PODFAB_PARAM_TIMING | PODFAB_PARAM_MAX_REQUESTS |
 			PODFAB_PARAM_TIMEOUT_MS;
-	p.model = "conformance-model";
+	p.model = "ualink-pod:accels=8,switches=2";
 	p.timing = PODFAB_TIMING_FUNCTIONAL;
 	p.max_requests = 4;
 	p.timeout_ms = 10000;
 	podfab_t h = NULL;
 	CHECK_OK(podfab_init(&p, &h));
 	CHECK_EQ(podfab_timing_mode(h), PODFAB_TIMING_FUNCTIONAL);
+	CHECK(podfab_model(h) != NULL);
 	podfab_seg_t seg;
 	CHECK_OK(podfab_seg_alloc(h, 4096, &seg));
 	podfab_req_t r[5];

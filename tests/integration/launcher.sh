@@ -316,13 +316,13 @@ case_env() {
 	[ "$(field 0 3)" != stale ] || fail "the stale PODFAB_JOB reached the accelerators"
 	# With every option.
 	new_job
-	env_run 2 -m "my-model:2" --timing functional --transport shm --job "$job"
-	env_expect 2 "$job" "my-model:2" functional shm 54321
+	env_run 2 -m "ring:accels=2" --timing functional --transport shm --job "$job"
+	env_expect 2 "$job" "ring:accels=2" functional shm 54321
 	env_run 8 --timing virtual --job "${job}v"
 	env_expect 8 "${job}v" unset virtual unset 54321
 	# The library sees the same: ids, count, transport, timing.
 	for n in 1 4; do
-		podfab_run -n "$n" -m some-model --timing functional --transport shm -- "$helper" env \
+		podfab_run -n "$n" -m "ring:accels=4" --timing functional --transport shm -- "$helper" env \
 			>"$tmp/out" 2>"$tmp/err"
 		rc=$?
 		[ "$rc" -eq 0 ] || fail "pf-holder env with $n accelerators exited with $rc"

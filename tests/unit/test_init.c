@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <podfab/topo.h>
+
 #include "unit.h"
 
 /* Init with p, expect want; on failure the handle must be untouched, on success finalize. */
@@ -287,8 +289,27 @@ START_TEST(test_params_model)
 	ut_job(job, sizeof job);
 	podfab_params_t p = ut_params(0, 1, job);
 	p.field_mask |= PODFAB_PARAM_MODEL;
-	p.model = "ualink-pod:8 (not loaded in this version)";
-	expect_init(&p, 0, "a model string");
+	p.model = "ualink-pod:8 (not a generator string)";
+	expect_init(&p, -PODFAB_EMODEL, "a model that does not parse");
+	p.model = "ring:accels=4";
+	podfab_t pf = NULL;
+	ut_assert_rc(podfab_init(&p, &pf), 0);
+	struct podfab_topo *t = podfab_model(pf);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(podfab_topo_naccels(t), 4);
+	ck_assert_str_eq(podfab_topo_family(t), "ring");
+	ut_assert_rc(podfab_finalize(pf), 0);
+	ck_assert_ptr_null(podfab_model(pf));
+	ut_job(job, sizeof job);
+	p = ut_params(0, 8, job);
+	p.field_mask |= PODFAB_PARAM_MODEL;
+	p.model = "ring:accels=4";
+	expect_init(&p, -PODFAB_EMODEL, "a model with fewer accelerators than the pod");
+	ck_assert_msg(strstr(podfab_error_detail(), "4 accelerators") != NULL, "detail: %s",
+		      podfab_error_detail());
+	ut_job(job, sizeof job);
+	p = ut_params(0, 1, job);
+	p.field_mask |= PODFAB_PARAM_MODEL;
 	p.model = NULL;
 	expect_init(&p, -PODFAB_ENULL, "NULL model with its bit set");
 }
@@ -361,7 +382,7 @@ START_TEST(test_env_good)
 	ut_assert_rc(podfab_finalize(pf), 0);
 	/* Optional variables with good values. */
 	set_good_env(job, sizeof job);
-	setenv("PODFAB_MODEL", "some-model", 1);
+	setenv("PODFAB_MODEL", "ring:accels=2", 1);
 	setenv("PODFAB_TIMING", "functional", 1);
 	setenv("PODFAB_TRANSPORT", "shm", 1);
 	setenv("PODFAB_TIMEOUT_MS", "5000", 1);
