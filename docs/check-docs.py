@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Check that the reference pages in docs/man/ are in step with the public header.
+"""Check that the reference pages in docs/man/ are in step with the public headers.
 
-Usage: check-docs.py HEADER MANDIR
+Usage: check-docs.py HEADER [HEADER...] MANDIR
 
-Every name the header makes public must appear, as a whole word, in some
+Every name a header makes public must appear, as a whole word, in some
 MANDIR/*.md page:
 
   - every function declared with PODFAB_EXPORT,
@@ -16,7 +16,7 @@ MANDIR/*.md page:
 The pages are also checked the other way and for shape:
 
   - a function call written in a page, `podfab_xxx(`, must name a function or
-    function-like macro of the header (no stale names);
+    function-like macro of one of the headers (no stale names);
   - every section-3 page has the sections NAME, SYNOPSIS, DESCRIPTION,
     RETURN VALUE and SEE ALSO; every page has NAME and SEE ALSO;
   - every page reference `name(N)` names a page that exists, or a name listed
@@ -168,18 +168,22 @@ def sections(text):
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.stderr.write("usage: check-docs.py HEADER MANDIR\n")
+    if len(argv) < 3:
+        sys.stderr.write("usage: check-docs.py HEADER [HEADER...] MANDIR\n")
         return 2
-    header, mandir = argv[1], argv[2]
-    if not os.path.isfile(header):
-        sys.stderr.write("check-docs: no header at %s\n" % header)
-        return 2
+    headers, mandir = argv[1:-1], argv[-1]
+    for header in headers:
+        if not os.path.isfile(header):
+            sys.stderr.write("check-docs: no header at %s\n" % header)
+            return 2
     if not os.path.isdir(mandir):
         sys.stderr.write("check-docs: no man directory at %s\n" % mandir)
         return 2
 
-    names = header_names(header)
+    names = {}
+    for header in headers:
+        for n, k in header_names(header).items():
+            names.setdefault(n, k)
     pages = read_pages(mandir)
     problems = []
     if not pages:
@@ -222,12 +226,13 @@ def main(argv):
                 problems.append("%s: refers to %s(%s), which has no page" % (fn, ref, sec))
 
     if problems:
-        print("check-docs: %d problem(s) between %s and %s:" % (len(problems), header, mandir))
+        print("check-docs: %d problem(s) between %s and %s:" %
+              (len(problems), " ".join(headers), mandir))
         for p in problems:
             print("  " + p)
         return 1
     print("check-docs: %d public names of %s documented in %d pages" %
-          (len(names), os.path.basename(header), len(pages)))
+          (len(names), ", ".join(os.path.basename(h) for h in headers), len(pages)))
     return 0
 
 

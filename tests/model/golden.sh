@@ -1,0 +1,184 @@
+#!/bin/sh
+# golden.sh - podfab-topo golden tests (suite 'model').
+#
+# usage: golden.sh PODFAB-TOPO SOURCE-ROOT [--update | --svg]
+#
+# Runs podfab-topo on every bundled model (fabric-models/*.yaml) and on the
+# generator strings in tests/model/golden/generators.txt: `info`, `info --json`
+# and `route` 0 -> last accelerator (text and --json), and compares each output
+# with tests/model/golden/NAME.CMD.  --update rewrites the expected files.
+# Every --json output must parse (python3 -m json.tool).  Also checks, by hand
+# arithmetic from the generator parameters (not from the tool), the zero-load
+# latency and bandwidth of two routes, and the exit codes of bad usage.
+# --svg draws every bundled model of at most 300 links with Graphviz
+# (podfab-topo dot | dot -Tsvg) into docs/models/NAME.svg and exits.
+set -u
+if [ $# -lt 2 ]; then
+	echo "usage: golden.sh PODFAB-TOPO SOURCE-ROOT [--update | --svg]" >&2
+	exit 2
+fi
+case "$1" in
+/*) topo=$1 ;;
+*) topo=$(pwd)/$1 ;;
+esac
+root=$2
+update=${3:-}
+gold=$root/tests/model/golden
+cd "$root" || exit 1
+fails=0
+n=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$update" = "--svg" ]; then
+	command -v dot >/dev/null || { echo "golden: --svg needs Graphviz dot"; exit 1; }
+	mkdir -p docs/models
+	for f in fabric-models/*.yaml; do
+		name=$(basename "$f" .yaml)
+		links=$("$topo" validate "$f" | sed -n 's/.* \([0-9]*\) links)$/\1/p')
+		[ -n "$links" ] || exit 1
+		if [ "$links" -gt 300 ]; then
+			echo "golden: $name has $links links; not drawn"
+			continue
+		fi
+		"$topo" dot "$f" | dot -Tsvg -o "docs/models/$name.svg" || exit 1
+		echo "golden: docs/models/$name.svg"
+	done
+	exit 0
+fi
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# check NAME CMD...: run the command, compare with the expected file
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	out=$("$topo" "$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		fail "$name: podfab-topo $* exited $rc: $out"
+		return
+	fi
+	case "$*" in
+	*--json*) printf '%s\n' "$out" >"$tmp/$name" ;;	# parsed together at the end
+	esac
+	if [ "$update" = "--update" ]; then
+		printf '%s\n' "$out" >"$gold/$name"
+	elif [ ! -f "$gold/$name" ]; then
+		fail "$name: no expected file (run golden.sh with --update)"
+	elif ! printf '%s\n' "$out" | diff -u "$gold/$name" - >/dev/null; then
+		fail "$name: podfab-topo $* differs from $gold/$name:"
+		printf '%s\n' "$out" | diff -u "$gold/$name" - | head -40
+	fi
+}
+
+# one model or generator string: info, info --json, route 0 -> last (text, json)
+model() {
+	tag=$1
+	spec=$2
+	naccels=$("$topo" validate "$spec" | sed -n 's/.*: ok (\([0-9]*\) accelerators.*/\1/p')
+	if [ -z "$naccels" ]; then
+		fail "$tag: $spec does not validate"
+		return
+	fi
+	last=$((naccels - 1))
+	check "$tag.info" info "$spec"
+	check "$tag.info.json" --json info "$spec"
+	check "$tag.route" route "$spec" 0 "$last"
+	check "$tag.route.json" --json route "$spec" 0 "$last" --flow 7
+	n=$((n + 1))
+	if ! "$topo" dot "$spec" | grep -q '^graph "podfab" {'; then
+		fail "$tag: dot output does not start a graph"
+	fi
+}
+
+for f in fabric-models/*.yaml; do
+	model "$(basename "$f" .yaml)" "$f"
+done
+while IFS='|' read -r tag spec; do
+	case "$tag" in ''|'#'*) continue ;; esac
+	model "$tag" "$spec"
+done <"$gold/generators.txt"
+
+# Independent closed form (DESIGN.md's timing contract), by hand:
+#   latency = egress + sum over hops (s_e + p_e + fec_e + d_v), s_e = w / R_e
+#   (store-and-forward), R_e = lanes * lane_gbps / 8 bytes per ns.
+# 1. ring of 4, nvlink4 (16-byte flits and headers, no framing, no FEC),
+#    x2 lanes of 100 Gb/s, prop 10ns, ingress 30ns, egress 20ns; 0 -> 2 crosses
+#    accel1: w = 256 + 16 = 272 B, R = 25 B/ns, s = 10.88 ns;
+#    latency = 20 + 2 * (10.88 + 10 + 30) = 121.76 ns; bandwidth 25 GB/s.
+# 2. ualink-pod with 1 switch, x1 lanes of 200 Gb/s, ualink-200g, store-and-
+#    forward, switch 100ns: w = 272 B -> 5 flits of 64 = 320 B -> one 640-byte DL
+#    flit -> one 680-byte FEC codeword; R = 25 B/ns, s = 27.2 ns, FEC 100 ns a hop;
+#    latency = 20 + (27.2 + 5 + 100 + 100) + (27.2 + 5 + 100 + 20) = 404.4 ns;
+#    bandwidth = 25 * (628/640) * (640/680) GB/s.
+closed() {
+	n=$((n + 1))
+	spec=$1
+	a=$2
+	b=$3
+	want_lat=$4
+	want_bw=$5
+	if ! "$topo" --json route "$spec" "$a" "$b" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+lat, bw = float(sys.argv[1]), float(sys.argv[2])
+ok = abs(r["latency_ns"] - lat) < 1e-6 and abs(r["bandwidth_gbytes_per_s"] - bw) < 1e-6
+if not ok:
+    print("latency %r (want %r), bandwidth %r (want %r)" %
+          (r["latency_ns"], lat, r["bandwidth_gbytes_per_s"], bw))
+sys.exit(0 if ok else 1)' "$want_lat" "$want_bw"; then
+		fail "closed form: route $spec $a $b"
+	fi
+}
+closed "ring:accels=4,encoding=nvlink4,lanes=2,lane-rate=100Gbps,prop=10ns,accel-ingress=30ns,accel-egress=20ns" \
+	0 2 121.76 25
+closed "ualink-pod:accels=4,switches=1,lanes=1,forwarding=store-and-forward,switch-latency=100ns,prop=5ns,accel-ingress=20ns,accel-egress=20ns" \
+	0 3 404.4 "$(python3 -c 'print(repr(25 * 628 / 640 * 640 / 680))')"
+
+# Usage errors exit 2; a bad model exits 1.
+usage_rc() {
+	n=$((n + 1))
+	want=$1
+	shift
+	"$topo" "$@" >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq "$want" ] || fail "podfab-topo $* exited $rc, want $want"
+}
+usage_rc 2
+usage_rc 2 frobnicate
+usage_rc 2 --frob list
+usage_rc 2 info
+usage_rc 2 route ring:accels=4 0
+usage_rc 2 route ring:accels=4 0 x
+usage_rc 1 validate ring:accels=1
+usage_rc 1 validate tests/model/bad/validate-disconnected.yaml
+usage_rc 1 route ring:accels=4 0 9
+usage_rc 0 list
+usage_rc 0 --json list
+for cmd in list "validate ring:accels=4" "dot ring:accels=4"; do
+	# shellcheck disable=SC2086
+	"$topo" --json $cmd >"$tmp/json-$(echo "$cmd" | tr ' :=,' '____')"
+done
+# Every --json output must parse (one python3 run for all of them).
+bad=$(python3 -c '
+import json, sys
+for p in sys.argv[1:]:
+    try:
+        json.load(open(p))
+    except ValueError as e:
+        print("%s: %s" % (p.rsplit("/", 1)[-1], e))' "$tmp"/*)
+n=$((n + 1))
+[ -z "$bad" ] || fail "not valid JSON: $bad"
+"$topo" validate tests/model/bad/validate-disconnected.yaml 2>&1 |
+	grep -q 'validate-disconnected.yaml:[0-9]' || fail "validate does not name FILE:LINE"
+
+if [ "$update" = "--update" ]; then
+	echo "golden: expected files written to $gold"
+fi
+echo "golden: $n checks, $fails failed"
+[ $fails -eq 0 ]
