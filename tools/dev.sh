@@ -54,13 +54,18 @@ run_main_job() {
 	setup "$root/build"
 	local run="$root/build/tools/podfab-run"
 	local ex="$root/build/examples"
-	local n=4
-	say "main job: the examples on $n accelerators"
-	"$run" -n "$n" -- "$ex/podfab-example-hello"
-	"$run" -n "$n" -- "$ex/podfab-example-ring"
-	"$run" -n "$n" -- "$ex/podfab-example-counter" 10000
-	"$run" -n "$n" -- "$ex/podfab-example-signal"
-	say "main job passed"
+	local topo="$root/build/tools/podfab-topo"
+	local model="$here/fabric-models/default.yaml"
+	local n=8
+	say "the bundled default model: $model"
+	"$topo" info "$model"
+	"$topo" route "$model" 0 $((n - 1))
+	say "main job: the examples on $n accelerators of that model"
+	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-hello"
+	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-ring"
+	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-counter" 10000
+	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-signal"
+	say "main job passed (functional timing: the model routes requests but does not time them yet)"
 }
 
 run_tests() {
