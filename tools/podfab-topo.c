@@ -20,6 +20,7 @@
 #define MAX_HOPS 256
 
 static int opt_json;
+static int opt_collapse;
 
 static void usage(FILE *f)
 {
@@ -30,7 +31,9 @@ static void usage(FILE *f)
 		"  route SPEC A B [--flow N] [--bytes N]\n"
 		"                                hops from accelerator A to B with the zero-load\n"
 		"                                latency of a write of N bytes (256) and the bandwidth\n"
-		"  dot SPEC                      Graphviz drawing (graph \"podfab\")\n"
+		"  dot SPEC [--collapse]         Graphviz drawing (graph \"podfab\"); --collapse draws\n"
+		"                                one node per class of equivalent elements (colour\n"
+		"                                refinement), for pods too large to draw whole\n"
 		"  list                          generator families and encoding profiles\n"
 		"SPEC is a model file (fabric-models/*.yaml), a generator string\n"
 		"(\"ualink-pod:accels=64,switches=4\") or plugin:PATH.so[:PARAMS].\n"
@@ -645,12 +648,140 @@ static void dot_id(const char *s)
 	putchar('"');
 }
 
+
+/*
+ * dot --collapse: colour refinement.  Every element starts with its kind as
+ * its colour; each round an element's new colour is its colour plus the sorted
+ * colours of its neighbours (one per port), until the number of colours stops
+ * growing.  Elements of one colour are drawn as one node ("72 x accel"), and
+ * the links between two colours as one edge carrying their count.
+ */
+static const uint32_t *cr_colour, *cr_sig, *cr_off;
+
+static int cr_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	if (cr_colour[a] != cr_colour[b])
+		return cr_colour[a] < cr_colour[b] ? -1 : 1;
+	uint32_t la = cr_off[a + 1] - cr_off[a], lb = cr_off[b + 1] - cr_off[b];
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	for (uint32_t k = 0; k < la; k++)
+		if (cr_sig[cr_off[a] + k] != cr_sig[cr_off[b] + k])
+			return cr_sig[cr_off[a] + k] < cr_sig[cr_off[b] + k] ? -1 : 1;
+	return 0;
+}
+
+static int u32_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	return a < b ? -1 : a > b;
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+	return a < b ? -1 : a > b;
+}
+
+static int dot_collapsed(const char *spec, podfab_topo_t t)
+{
+	uint32_t nn = podfab_topo_nnodes(t), nl = podfab_topo_nlinks(t);
+	uint32_t *colour = calloc(nn, sizeof *colour), *next = calloc(nn, sizeof *next);
+	uint32_t *off = calloc((size_t)nn + 1, sizeof *off), *order = calloc(nn, sizeof *order);
+	uint32_t *sig = calloc((size_t)nl * 2 + 1, sizeof *sig);
+	uint64_t *pairs = calloc((size_t)nl + 1, sizeof *pairs);
+	if (!colour || !next || !off || !order || !sig || !pairs) {
+		fprintf(stderr, "podfab-topo: out of memory\n");
+		free(colour); free(next); free(off); free(order); free(sig); free(pairs);
+		return 1;
+	}
+	for (uint32_t i = 0; i < nn; i++) {
+		const podfab_node_t *n = podfab_topo_node(t, i);
+		colour[i] = (uint32_t)n->kind;
+		off[i + 1] = off[i] + n->nports;
+	}
+	uint32_t ncol = 0;
+	for (int round = 0; round <= (int)nn; round++) {
+		for (uint32_t i = 0; i < nn; i++) {
+			const podfab_node_t *n = podfab_topo_node(t, i);
+			for (uint32_t p = 0; p < n->nports; p++) {
+				const podfab_link_t *l = podfab_topo_link(t, n->port_link[p]);
+				sig[off[i] + p] = colour[l->a == i ? l->b : l->a];
+			}
+			qsort(sig + off[i], n->nports, sizeof *sig, u32_cmp);
+			order[i] = i;
+		}
+		cr_colour = colour;
+		cr_sig = sig;
+		cr_off = off;
+		qsort(order, nn, sizeof *order, cr_cmp);
+		uint32_t c = 0;
+		for (uint32_t k = 0; k < nn; k++) {
+			if (k && cr_cmp(&order[k - 1], &order[k]))
+				c++;
+			next[order[k]] = c;
+		}
+		memcpy(colour, next, nn * sizeof *colour);
+		if (c + 1 == ncol)
+			break;
+		ncol = c + 1;
+	}
+	printf("graph \"podfab\" {\n\tlabel=");
+	dot_id(spec);
+	printf(";\n\tnode [fontsize=10];\n\tedge [fontsize=8];\n");
+	/* One node per colour, named after its first member. */
+	for (uint32_t k = 0; k < nn; k++) {
+		uint32_t i = order[k];
+		if (k && colour[order[k - 1]] == colour[i])
+			continue;
+		uint32_t count = 0;
+		while (k + count < nn && colour[order[k + count]] == colour[i])
+			count++;
+		const podfab_node_t *n = podfab_topo_node(t, i);
+		char label[160];
+		snprintf(label, sizeof label, "%u x %s (%s%s)", count, kind_name(n->kind), n->name,
+			 count > 1 ? ", ..." : "");
+		printf("\tc%" PRIu32 " [label=", colour[i]);
+		dot_id(label);
+		printf(", shape=%s];\n", n->kind == PODFAB_NODE_ACCEL ? "box" :
+					 n->kind == PODFAB_NODE_SWITCH ? "ellipse" : "diamond");
+	}
+	for (uint32_t i = 0; i < nl; i++) {
+		const podfab_link_t *l = podfab_topo_link(t, i);
+		uint32_t a = colour[l->a], b = colour[l->b];
+		if (a > b) {
+			uint32_t x = a;
+			a = b;
+			b = x;
+		}
+		pairs[i] = ((uint64_t)a << 32) | b;
+	}
+	qsort(pairs, nl, sizeof *pairs, u64_cmp);
+	for (uint32_t i = 0; i < nl;) {
+		uint32_t j = i;
+		while (j < nl && pairs[j] == pairs[i])
+			j++;
+		printf("\tc%" PRIu32 " -- c%" PRIu32 " [label=\"%" PRIu32 " links\"];\n",
+		       (uint32_t)(pairs[i] >> 32), (uint32_t)pairs[i], j - i);
+		i = j;
+	}
+	printf("}\n");
+	free(colour); free(next); free(off); free(order); free(sig); free(pairs);
+	return 0;
+}
+
 static int cmd_dot(const char *spec)
 {
 	podfab_topo_t t;
 	if (load(spec, &t))
 		return 1;
 	uint32_t nn = podfab_topo_nnodes(t), nl = podfab_topo_nlinks(t);
+	if (opt_collapse && !opt_json) {
+		int rc = dot_collapsed(spec, t);
+		podfab_topo_free(t);
+		return rc;
+	}
 	if (opt_json) {
 		printf("{\"spec\": ");
 		jstr(spec);
@@ -757,6 +888,8 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--json")) {
 			opt_json = 1;
+		} else if (!strcmp(a, "--collapse")) {
+			opt_collapse = 1;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
@@ -788,6 +921,8 @@ int main(int argc, char **argv)
 	if (npos == 0)
 		return fail_usage("no command", NULL, "");
 	const char *cmd = pos[0];
+	if (opt_collapse && strcmp(cmd, "dot"))
+		return fail_usage("--collapse goes with dot, not '", cmd, "'");
 	if ((have_flow || have_bytes) && strcmp(cmd, "route"))
 		return fail_usage("--flow and --bytes go with route, not '", cmd, "'");
 	if (!strcmp(cmd, "list")) {
