@@ -365,7 +365,7 @@ static int boot_allgather(struct pf_boot *b, const void *in, size_t len, void *o
 	int rc = boot_wait(b, cond_all_seq, k, "a collective call");
 	if (rc)
 		return rc;
-	for (int i = 0; len && i < b->n; i++)
+	for (int i = 0; len && out && i < b->n; i++) /* out NULL: contribute only */
 		memcpy((char *)out + (size_t)i * len, b->slots[i].blob[k & 1], len);
 	return 0;
 }

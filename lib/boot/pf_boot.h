@@ -20,7 +20,7 @@ struct pf_boot_ops {
 	const char *name;
 	/* Attach accelerator `id` of `n` to job `job`; waits until all have attached. */
 	int (*open)(const char *job, int id, int n, uint32_t timeout_ms, struct pf_boot **boot);
-	/* Everyone contributes len (<= PF_BOOT_BLOB) bytes; out receives n * len bytes. */
+	/* Everyone contributes len (<= PF_BOOT_BLOB) bytes; out (unless NULL) receives n * len bytes. */
 	int (*allgather)(struct pf_boot *boot, const void *in, size_t len, void *out);
 	int (*barrier)(struct pf_boot *boot);
 	/* 0 when every peer is alive, else -PODFAB_EPEERDEAD (rate-limited internally). */

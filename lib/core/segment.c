@@ -163,8 +163,8 @@ int pf_seg_alloc_internal(podfab_t pf, size_t size, int kind, podfab_seg_t *out)
 	mine.status = rc;
 
 	/* Round 1: keys and sizes.  Everyone takes part even after a local failure. */
-	int brc = all ? pf->boot_ops->allgather(pf->boot, &mine, sizeof mine, all)
-		      : pf->boot_ops->barrier(pf->boot);
+	/* Even without a table to receive into, our status reaches the peers. */
+	int brc = pf->boot_ops->allgather(pf->boot, &mine, sizeof mine, all);
 	if (!rc && brc)
 		rc = brc;
 	for (int i = 0; !rc && i < pf->n; i++) {
@@ -185,8 +185,9 @@ int pf_seg_alloc_internal(podfab_t pf, size_t size, int kind, podfab_seg_t *out)
 	/* Round 2: did everyone import?  Then the names can go. */
 	int32_t st = rc, *sts = malloc((size_t)pf->n * sizeof *sts);
 	if (!sts) {
-		brc = pf->boot_ops->barrier(pf->boot);
 		rc = rc ? rc : pf_err(PODFAB_ENOMEM, "status table");
+		st = rc;
+		brc = pf->boot_ops->allgather(pf->boot, &st, sizeof st, NULL);
 	} else {
 		brc = pf->boot_ops->allgather(pf->boot, &st, sizeof st, sts);
 		for (int i = 0; !rc && !brc && i < pf->n; i++)
