@@ -1,5 +1,6 @@
 /* Build-time check: the public header compiles alone as strict C99. */
 #include <podfab/podfab.h>
+#include <podfab/stat.h>
 #include <podfab/topo.h>
 
 int podfab_header_check_c(void);

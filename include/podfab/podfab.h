@@ -112,7 +112,11 @@ typedef uint64_t podfab_key_t;
 /* Init and finalize                                                   */
 /* ------------------------------------------------------------------ */
 
-/** Timing modes (see DESIGN.md).  Only functional is available before the timing engine. */
+/**
+ * Timing modes (see DESIGN.md and podfab(7)).  Timed modes need a fabric model
+ * (PODFAB_MODEL or params.model); without one the accelerators get the
+ * generated "ualink-pod:accels=N" pod.
+ */
 typedef enum podfab_timing {
 	PODFAB_TIMING_FUNCTIONAL = 0, /**< no modelled delays */
 	PODFAB_TIMING_REALTIME = 1,   /**< paced against the wall clock */
@@ -128,7 +132,9 @@ enum podfab_param_field {
 	PODFAB_PARAM_MODEL = 1u << 4,
 	PODFAB_PARAM_TIMING = 1u << 5,
 	PODFAB_PARAM_MAX_REQUESTS = 1u << 6,
-	PODFAB_PARAM_TIMEOUT_MS = 1u << 7
+	PODFAB_PARAM_TIMEOUT_MS = 1u << 7,
+	PODFAB_PARAM_DILATION = 1u << 8,
+	PODFAB_PARAM_SEED = 1u << 9
 };
 
 /**
@@ -148,6 +154,8 @@ typedef struct podfab_params {
 	podfab_timing_t timing;
 	uint32_t max_requests; /**< non-blocking requests outstanding at once (default 4096) */
 	uint32_t timeout_ms;   /**< bound on waits for peers in collectives (default 120000) */
+	double dilation;       /**< realtime: wall-clock ns per model ns (default 1; PODFAB_DILATION) */
+	uint64_t seed;         /**< seed of the bit-error draws (default: the model's; PODFAB_SEED) */
 } podfab_params_t;
 
 /**
@@ -172,6 +180,44 @@ PODFAB_EXPORT int podfab_accel_id(podfab_t accel);
 PODFAB_EXPORT int podfab_naccels(podfab_t accel);
 /** The timing mode in force, or a negative error. */
 PODFAB_EXPORT int podfab_timing_mode(podfab_t accel);
+/**
+ * The accelerator's model time in nanoseconds: its virtual clock (virtual),
+ * wall time since the job began divided by the dilation (realtime), or wall
+ * time since init (functional).
+ */
+PODFAB_EXPORT int podfab_time(podfab_t accel, double *ns);
+/**
+ * Let ns nanoseconds of model time pass on this accelerator (local compute):
+ * advances the virtual clock, or waits ns x dilation of wall time (realtime)
+ * or ns (functional).
+ */
+PODFAB_EXPORT int podfab_time_advance(podfab_t accel, double ns);
+
+/** Counters of one directed link (timed modes); see podfab_link_stats(). */
+typedef struct podfab_link_stats {
+	uint64_t messages;   /**< requests and responses serialised on it */
+	uint64_t bytes;      /**< payload bytes */
+	uint64_t wire_bytes; /**< bytes on the wire (flits, framing, FEC, replays) */
+	uint64_t flits;      /**< transaction-layer flits (replays included) */
+	double busy_ns;      /**< time spent serialising */
+	double queue_ns;     /**< time messages waited behind earlier traffic */
+	uint64_t replays;    /**< link-level replays after bit errors */
+	int up;              /**< 1 up, 0 down */
+} podfab_link_stats_t;
+
+/**
+ * Counters of directed link dlink (2 x link id, + 1 for the b->a direction; see
+ * podfab/topo.h) summed over the whole job.  Needs a timed mode
+ * (-PODFAB_ENOTSUP in functional).
+ */
+PODFAB_EXPORT int podfab_link_stats(podfab_t accel, uint32_t dlink, podfab_link_stats_t *out);
+/**
+ * Take a link of the model down (up = 0) or up again, for every accelerator of
+ * the job: later operations are routed around it, or fail with
+ * -PODFAB_EUNREACHABLE when no other path exists.  Needs a timed mode.
+ */
+PODFAB_EXPORT int podfab_link_set_up(podfab_t accel, uint32_t link, int up);
+
 /** The name of the transport in use ("shm"), or NULL for a bad handle. */
 PODFAB_EXPORT const char *podfab_transport_name(podfab_t accel);
 /** The transports built into this library, as a NULL-terminated list. */

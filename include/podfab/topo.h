@@ -65,6 +65,23 @@ PODFAB_EXPORT const podfab_encoding_t *podfab_encoding_find(const char *name);
 PODFAB_EXPORT const podfab_encoding_t *podfab_encoding_get(int i);
 /** Fraction of the raw lane rate that carries payload (flit, framing and FEC overheads). */
 PODFAB_EXPORT double podfab_encoding_efficiency(const podfab_encoding_t *enc);
+/**
+ * Wire bytes of one request or response: header + payload rounded up to whole
+ * flits, then the data-link framing and FEC overhead in proportion (frames and
+ * codewords are streamed: several requests share one DL frame), so the result
+ * may be fractional.  A NULL encoding carries header + payload as they are.
+ */
+PODFAB_EXPORT double podfab_encoding_wire_bytes(const podfab_encoding_t *enc, uint32_t header,
+						uint64_t payload);
+/** Transaction-layer flits of one request or response (header + payload in whole flits). */
+PODFAB_EXPORT uint64_t podfab_encoding_flits(const podfab_encoding_t *enc, uint32_t header,
+					     uint64_t payload);
+/**
+ * Bytes a cut-through element receives before it forwards a message of w wire
+ * bytes: one FEC codeword when the link has FEC (it must be decoded first),
+ * else one DL frame, else one flit; never more than w.
+ */
+PODFAB_EXPORT double podfab_encoding_head_bytes(const podfab_encoding_t *enc, double w);
 
 typedef struct podfab_node {
 	uint32_t id;                 /* index, 0 .. nnodes-1 */

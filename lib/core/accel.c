@@ -1,5 +1,6 @@
 /* accel.c - attaching an accelerator to its pod, and leaving it. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 
 #include "podfab_config.h"
 #include "pf_internal.h"
+#include "pf_model.h"
 
 /*
  * Handles live in a static table so that a finalized handle stays readable and
@@ -60,12 +62,15 @@ struct pf_config {
 	const char *transport;
 	const char *model;
 	uint32_t max_requests, timeout_ms;
+	double dilation;
+	uint64_t seed;
+	int seed_set;
 };
 
 static const uint64_t known_fields =
 	PODFAB_PARAM_ACCEL_ID | PODFAB_PARAM_NACCELS | PODFAB_PARAM_JOB | PODFAB_PARAM_TRANSPORT |
 	PODFAB_PARAM_MODEL | PODFAB_PARAM_TIMING | PODFAB_PARAM_MAX_REQUESTS |
-	PODFAB_PARAM_TIMEOUT_MS;
+	PODFAB_PARAM_TIMEOUT_MS | PODFAB_PARAM_DILATION | PODFAB_PARAM_SEED;
 
 static int need_env(const char *name, int present)
 {
@@ -147,9 +152,21 @@ static int resolve_config(const podfab_params_t *p, struct pf_config *c)
 		if (t && *t && pf_timing_parse(t, &c->timing) < 0)
 			return pf_err(PODFAB_EENV, "PODFAB_TIMING='%.32s' is not functional, realtime or virtual", t);
 	}
-	if (c->timing != PODFAB_TIMING_FUNCTIONAL)
-		return pf_err(PODFAB_ENOSYS, "timing mode %s needs the timing engine, which this build does not have yet",
-			      c->timing == PODFAB_TIMING_REALTIME ? "realtime" : "virtual");
+	double dil = 1.0;
+	if (mask & PODFAB_PARAM_DILATION) {
+		if (!(p->dilation >= 1e-3 && p->dilation <= 1e9))
+			return pf_err(PODFAB_EINVAL, "params.dilation=%g is outside [0.001, 1e9]", p->dilation);
+		dil = p->dilation;
+	} else if ((rc = pf_env_double("PODFAB_DILATION", 1e-3, 1e9, &dil, &present))) {
+		return rc;
+	}
+	c->dilation = dil;
+	if (mask & PODFAB_PARAM_SEED) {
+		c->seed = p->seed;
+		c->seed_set = 1;
+	} else if ((rc = pf_env_u64("PODFAB_SEED", &c->seed, &c->seed_set))) {
+		return rc;
+	}
 
 	if (mask & PODFAB_PARAM_MAX_REQUESTS) {
 		if (p->max_requests < 1 || p->max_requests > (1u << 24))
@@ -197,6 +214,8 @@ static void teardown(podfab_t pf)
 	pf->reqs = NULL;
 	free(pf->model);
 	pf->model = NULL;
+	pf_pace_fini(pf);
+	pf_tm_detach(pf, 0);
 	podfab_topo_free(pf->topo);
 	pf->topo = NULL;
 }
@@ -237,6 +256,15 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	pf->boot_ops = &pf_boot_local_ops;
 	strcpy(pf->job, c.job);
 	pf->max_requests = c.max_requests;
+	pf->dilation = c.dilation;
+	pf->init_ns = pf_mono_ns();
+	char gen[64];
+	if (c.timing != PODFAB_TIMING_FUNCTIONAL && !(c.model && *c.model)) {
+		/* Timed modes need a fabric: take a one-level UALink pod of this size. */
+		snprintf(gen, sizeof gen, "ualink-pod:accels=%d", c.n);
+		c.model = gen;
+		pf_log(PF_LOG_INFO, "no fabric model given: timing over %s", gen);
+	}
 	if (c.model && *c.model) {
 		if (!(pf->model = strdup(c.model))) {
 			rc = pf_err(PODFAB_ENOMEM, "model name");
@@ -291,6 +319,12 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	if (rc)
 		goto fail;
 
+	if (pf->timing != PODFAB_TIMING_FUNCTIONAL) {
+		pf->seed = c.seed_set ? c.seed : pf->topo->seed;
+		if ((rc = pf_tm_attach(pf)) || (rc = pf_pace_init(pf)))
+			goto fail;
+	}
+
 	rc = pf_seg_alloc_internal(pf, sizeof(struct pf_sysseg), PF_SEG_SYS, &pf->sys);
 	if (rc)
 		goto fail;
@@ -315,11 +349,13 @@ PODFAB_EXPORT int podfab_finalize(podfab_t pf)
 	if (rc)
 		return rc;
 	int qrc = pf_quiet_internal(pf);
+	pf_tm_publish(pf);
 	/* Nobody may still reach into our memory when we unmap it. */
 	int brc = pf->boot_ops->barrier(pf->boot);
+	int trc = pf_tm_detach(pf, brc == 0);
 	teardown(pf);
 	slot_release(pf, PF_SLOT_DEAD);
-	return qrc ? qrc : brc;
+	return qrc ? qrc : brc ? brc : trc;
 }
 
 PODFAB_EXPORT int podfab_accel_id(podfab_t pf)

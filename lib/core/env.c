@@ -57,3 +57,41 @@ int pf_timing_parse(const char *s, int *out)
 	}
 	return -1;
 }
+
+/* Read a number variable (like pf_env_int, for doubles: "10", "2.5", "1e3"). */
+int pf_env_double(const char *name, double min, double max, double *out, int *present)
+{
+	const char *s = getenv(name);
+	*present = 0;
+	if (!s)
+		return 0;
+	if (!*s)
+		return pf_err(PODFAB_EENV, "%s is set but empty", name);
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(s[0] == '.' || (s[0] >= '0' && s[0] <= '9')))
+		return pf_err(PODFAB_EENV, "%s='%s' is not a number", name, s);
+	if (!(v >= min && v <= max))
+		return pf_err(PODFAB_EENV, "%s=%s is outside [%g, %g]", name, s, min, max);
+	*out = v;
+	*present = 1;
+	return 0;
+}
+
+/* Read an unsigned 64-bit variable (decimal or 0x hex). */
+int pf_env_u64(const char *name, uint64_t *out, int *present)
+{
+	const char *s = getenv(name);
+	*present = 0;
+	if (!s)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (!*s || errno || end == s || *end != '\0' || !(s[0] >= '0' && s[0] <= '9'))
+		return pf_err(PODFAB_EENV, "%s='%s' is not an unsigned integer", name, s);
+	*out = v;
+	*present = 1;
+	return 0;
+}

@@ -13,10 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <podfab/podfab.h>
 
 #include "pf_boot.h"
+#include "pf_timing.h"
 #include "pf_transport.h"
 
 #define pf_likely(x) __builtin_expect(!!(x), 1)
@@ -58,6 +60,7 @@ struct podfab_req {
 	struct podfab_accel *pf;
 	struct podfab_seg *seg;
 	struct podfab_req *next_free;
+	double due;              /* virtual: modelled completion */
 };
 
 /*
@@ -110,6 +113,25 @@ struct podfab_accel {
 	struct podfab_seg *seg_free_head, *seg_free_tail;
 	uint32_t export_gen;
 	uint8_t export_used[PF_MAX_EXPORTS];
+
+	/* timing (lib/timing/): NULL/0 in functional mode */
+	struct pf_tm *tm;
+	struct pf_tm_shared *tsh;     /* the job's timing region */
+	size_t tsh_size;
+	int tsh_owner;
+	double dilation;              /* realtime: wall ns per model ns */
+	uint64_t seed;
+	uint64_t epoch_ns;            /* realtime: CLOCK_MONOTONIC of model time 0 */
+	uint64_t init_ns;             /* functional: podfab_time() counts from here */
+	double vt;                    /* virtual clock, model ns */
+	double quiet_due;             /* virtual: latest completion of operations without a request */
+	double *order;                /* per destination: latest request arrival (in-order delivery) */
+	struct pf_defer *defer;       /* realtime: pool of deferred operations */
+	struct pf_defer *defer_free;
+	struct pf_defer **heap;       /* realtime: min-heap on due time */
+	uint32_t nheap, ndefer;
+	uint64_t defer_seq;
+	int defer_status;             /* first error of a deferred operation without a request */
 };
 
 /* errors.c */
@@ -122,6 +144,8 @@ void pf_detail_clear(void);
 int pf_env_int(const char *name, long min, long max, long *out, int *present);
 int pf_job_valid(const char *job);
 int pf_timing_parse(const char *s, int *out);
+int pf_env_double(const char *name, double min, double max, double *out, int *present);
+int pf_env_u64(const char *name, uint64_t *out, int *present);
 
 /* accel.c */
 int pf_accel_check_slow(podfab_t pf);
@@ -145,6 +169,7 @@ static inline int pf_seg_check(podfab_t pf, podfab_seg_t seg)
 }
 
 /* sync.c */
+int pf_progress(podfab_t pf);
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx);
 int pf_barrier_internal(podfab_t pf);
 int pf_quiet_internal(podfab_t pf);
@@ -157,9 +182,90 @@ struct pf_wait {
 int pf_wait_slow(podfab_t pf, struct pf_wait *w);
 int pf_cmp_valid(int cmp);
 
+/* lib/timing: shared.c and pace.c */
+enum pf_op_kind { PF_OP_PUT = 0, PF_OP_GET = 1, PF_OP_ATOMIC = 2, PF_OP_PUT_SIGNAL = 3 };
+/* One operation, as the API checked it: what the transport is asked to do. */
+struct pf_op {
+	int kind;
+	int dst;
+	struct pf_tp_rmr *rmr, *srmr;
+	size_t off, len, sig_off;
+	const void *src;
+	void *dest;
+	podfab_atomic_op_t aop;
+	podfab_type_t type;
+	uint64_t operand, compare;
+	void *result;
+	uint64_t signal;
+	podfab_signal_op_t sig_op;
+	uint64_t flow;
+};
+int pf_tm_attach(podfab_t pf);
+void pf_tm_publish(podfab_t pf);
+int pf_tm_detach(podfab_t pf, int after_barrier);
+int pf_pace_init(podfab_t pf);
+void pf_pace_fini(podfab_t pf);
+/* A timed operation: blocking when nb == 0; r is the request (NULL: none, or blocking). */
+int pf_timed(podfab_t pf, const struct pf_op *op, struct podfab_req *r, int nb);
+/* Realtime: run deferred operations that are due.  Returns how many completed. */
+int pf_pace_progress(podfab_t pf);
+/* Virtual: a request completed (advance the clock to its modelled completion). */
+static inline void pf_vt_reached(podfab_t pf, double t)
+{
+	if (t > pf->vt)
+		pf->vt = t;
+}
+/* Virtual: a wait on local memory ended (take the latest arrival of a write into it). */
+void pf_vt_wait_ended(podfab_t pf);
+/* Virtual: quiet completes every operation issued without a request. */
+void pf_vt_quiet(podfab_t pf);
+double pf_model_now(podfab_t pf);
+
 /* rma.c */
 struct podfab_req *pf_req_get(podfab_t pf);
 void pf_req_put(podfab_t pf, struct podfab_req *r);
+
+#define FAIL(pf, rc) (((pf)->ctr[PODFAB_CTR_ERRORS]++), (rc))
+
+/* Finish a post: complete inline, hand out the request, or wait (blocking: req_out == NULL && r). */
+static inline int pf_post_done(podfab_t pf, struct podfab_req *r, int rc, podfab_req_t *req_out)
+{
+	if (pf_likely(rc == PF_TP_DONE)) {
+		if (r) {
+			r->ctx.done = 1;
+			*req_out = r;
+		}
+		return 0;
+	}
+	if (rc < 0) {
+		if (r)
+			pf_req_put(pf, r);
+		return FAIL(pf, rc);
+	}
+	pf->pending++;
+	if (r)
+		*req_out = r;
+	return 0;
+}
+
+static inline int pf_blocking_done(podfab_t pf, struct pf_tp_ctx *ctx, int rc)
+{
+	if (pf_likely(rc == PF_TP_DONE))
+		return 0;
+	if (rc < 0)
+		return FAIL(pf, rc);
+	pf->pending++;
+	rc = pf_progress_until(pf, ctx);
+	return rc < 0 ? FAIL(pf, rc) : 0;
+}
+
+
+static inline uint64_t pf_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static inline void pf_cpu_relax(void)
 {

@@ -10,7 +10,6 @@
 
 #include "pf_internal.h"
 
-#define FAIL(pf, rc) (((pf)->ctr[PODFAB_CTR_ERRORS]++), (rc))
 
 struct podfab_req *pf_req_get(podfab_t pf)
 {
@@ -23,6 +22,7 @@ struct podfab_req *pf_req_get(podfab_t pf)
 	r->ctx.status = 0;
 	r->explicit_ = 1;
 	r->seg = NULL;
+	r->due = 0.0;
 	return r;
 }
 
@@ -59,43 +59,17 @@ static inline int target(podfab_t pf, int dst, podfab_seg_t seg, size_t off, siz
 	return 0;
 }
 
+/* The flow of an access: routes spray requests over planes by address. */
+static inline uint64_t flow_of(podfab_seg_t seg, size_t off)
+{
+	return ((uint64_t)seg->id << 40) + (uint64_t)off;
+}
+
 static inline int check_align(podfab_seg_t seg, size_t off, size_t size)
 {
 	if (pf_unlikely(((seg->align + off) & (size - 1)) != 0))
 		return pf_err(PODFAB_EALIGN, "offset %zu is not aligned to %zu bytes", off, size);
 	return 0;
-}
-
-/* Finish a post: complete inline, hand out the request, or wait (blocking: req_out == NULL && r). */
-static inline int post_done(podfab_t pf, struct podfab_req *r, int rc, podfab_req_t *req_out)
-{
-	if (pf_likely(rc == PF_TP_DONE)) {
-		if (r) {
-			r->ctx.done = 1;
-			*req_out = r;
-		}
-		return 0;
-	}
-	if (rc < 0) {
-		if (r)
-			pf_req_put(pf, r);
-		return FAIL(pf, rc);
-	}
-	pf->pending++;
-	if (r)
-		*req_out = r;
-	return 0;
-}
-
-static inline int blocking_done(podfab_t pf, struct pf_tp_ctx *ctx, int rc)
-{
-	if (pf_likely(rc == PF_TP_DONE))
-		return 0;
-	if (rc < 0)
-		return FAIL(pf, rc);
-	pf->pending++;
-	rc = pf_progress_until(pf, ctx);
-	return rc < 0 ? FAIL(pf, rc) : 0;
 }
 
 static inline int req_begin(podfab_t pf, podfab_seg_t seg, podfab_req_t *req, struct podfab_req **r)
@@ -125,8 +99,13 @@ PODFAB_EXPORT int podfab_put(podfab_t pf, int dst, podfab_seg_t seg, size_t off,
 		return FAIL(pf, rc);
 	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_PUT, .dst = dst, .rmr = rmr, .off = off, .src = src, .len = len,
+				  .flow = flow_of(seg, off)};
+		return pf_timed(pf, &o, NULL, 0);
+	}
 	struct pf_tp_ctx ctx = {0, 0};
-	return blocking_done(pf, &ctx, pf->tp_ops->put(pf->tp, dst, rmr, off, src, len, &ctx));
+	return pf_blocking_done(pf, &ctx, pf->tp_ops->put(pf->tp, dst, rmr, off, src, len, &ctx));
 }
 
 PODFAB_EXPORT int podfab_get(podfab_t pf, void *dest, int src_accel, podfab_seg_t seg, size_t off,
@@ -142,8 +121,13 @@ PODFAB_EXPORT int podfab_get(podfab_t pf, void *dest, int src_accel, podfab_seg_
 		return FAIL(pf, rc);
 	pf->ctr[PODFAB_CTR_GET_OPS]++;
 	pf->ctr[PODFAB_CTR_GET_BYTES] += len;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_GET, .dst = src_accel, .rmr = rmr, .off = off, .dest = dest, .len = len,
+				  .flow = flow_of(seg, off)};
+		return pf_timed(pf, &o, NULL, 0);
+	}
 	struct pf_tp_ctx ctx = {0, 0};
-	return blocking_done(pf, &ctx, pf->tp_ops->get(pf->tp, dest, src_accel, rmr, off, len, &ctx));
+	return pf_blocking_done(pf, &ctx, pf->tp_ops->get(pf->tp, dest, src_accel, rmr, off, len, &ctx));
 }
 
 PODFAB_EXPORT int podfab_put_nb(podfab_t pf, int dst, podfab_seg_t seg, size_t off,
@@ -161,8 +145,15 @@ PODFAB_EXPORT int podfab_put_nb(podfab_t pf, int dst, podfab_seg_t seg, size_t o
 	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
 	pf->ctr[PODFAB_CTR_NB_OPS]++;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_PUT, .dst = dst, .rmr = rmr, .off = off, .src = src, .len = len,
+				  .flow = flow_of(seg, off)};
+		if ((rc = pf_timed(pf, &o, r, 1)) == 0 && r)
+			*req = r;
+		return rc;
+	}
 	rc = pf->tp_ops->put(pf->tp, dst, rmr, off, src, len, r ? &r->ctx : NULL);
-	return post_done(pf, r, rc, req);
+	return pf_post_done(pf, r, rc, req);
 }
 
 PODFAB_EXPORT int podfab_get_nb(podfab_t pf, void *dest, int src_accel, podfab_seg_t seg,
@@ -181,8 +172,15 @@ PODFAB_EXPORT int podfab_get_nb(podfab_t pf, void *dest, int src_accel, podfab_s
 	pf->ctr[PODFAB_CTR_GET_OPS]++;
 	pf->ctr[PODFAB_CTR_GET_BYTES] += len;
 	pf->ctr[PODFAB_CTR_NB_OPS]++;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_GET, .dst = src_accel, .rmr = rmr, .off = off, .dest = dest, .len = len,
+				  .flow = flow_of(seg, off)};
+		if ((rc = pf_timed(pf, &o, r, 1)) == 0 && r)
+			*req = r;
+		return rc;
+	}
 	rc = pf->tp_ops->get(pf->tp, dest, src_accel, rmr, off, len, r ? &r->ctx : NULL);
-	return post_done(pf, r, rc, req);
+	return pf_post_done(pf, r, rc, req);
 }
 
 static const size_t type_size[PODFAB_TYPE_MAX] = {4, 4, 8, 8};
@@ -220,8 +218,13 @@ PODFAB_EXPORT int podfab_atomic(podfab_t pf, int dst, podfab_seg_t seg, size_t o
 	if (pf_unlikely((rc = atomic_args(pf, dst, seg, off, op, type, result, &rmr))))
 		return FAIL(pf, rc);
 	pf->ctr[result ? PODFAB_CTR_FETCH_ATOMIC_OPS : PODFAB_CTR_ATOMIC_OPS]++;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_ATOMIC, .dst = dst, .rmr = rmr, .off = off, .aop = op, .type = type,
+				  .operand = operand, .compare = compare, .result = result, .flow = flow_of(seg, off)};
+		return pf_timed(pf, &o, NULL, 0);
+	}
 	struct pf_tp_ctx ctx = {0, 0};
-	return blocking_done(pf, &ctx,
+	return pf_blocking_done(pf, &ctx,
 			     pf->tp_ops->atomic(pf->tp, dst, rmr, off, op, type, operand, compare, result, &ctx));
 }
 
@@ -239,9 +242,16 @@ PODFAB_EXPORT int podfab_atomic_nb(podfab_t pf, int dst, podfab_seg_t seg, size_
 		return FAIL(pf, rc);
 	pf->ctr[result ? PODFAB_CTR_FETCH_ATOMIC_OPS : PODFAB_CTR_ATOMIC_OPS]++;
 	pf->ctr[PODFAB_CTR_NB_OPS]++;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_ATOMIC, .dst = dst, .rmr = rmr, .off = off, .aop = op, .type = type,
+				  .operand = operand, .compare = compare, .result = result, .flow = flow_of(seg, off)};
+		if ((rc = pf_timed(pf, &o, r, 1)) == 0 && r)
+			*req = r;
+		return rc;
+	}
 	rc = pf->tp_ops->atomic(pf->tp, dst, rmr, off, op, type, operand, compare, result,
 				r ? &r->ctx : NULL);
-	return post_done(pf, r, rc, req);
+	return pf_post_done(pf, r, rc, req);
 }
 
 static inline int signal_args(podfab_t pf, int dst, podfab_seg_t seg, size_t off, const void *src,
@@ -274,8 +284,14 @@ PODFAB_EXPORT int podfab_put_signal(podfab_t pf, int dst, podfab_seg_t seg, size
 	pf->ctr[PODFAB_CTR_SIGNAL_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_PUT_SIGNAL, .dst = dst, .rmr = rmr, .srmr = srmr, .off = off, .src = src,
+				  .len = len, .sig_off = sig_off, .signal = signal, .sig_op = sig_op,
+				  .flow = flow_of(seg, off)};
+		return pf_timed(pf, &o, NULL, 0);
+	}
 	struct pf_tp_ctx ctx = {0, 0};
-	return blocking_done(pf, &ctx, pf->tp_ops->put_signal(pf->tp, dst, rmr, off, src, len, srmr,
+	return pf_blocking_done(pf, &ctx, pf->tp_ops->put_signal(pf->tp, dst, rmr, off, src, len, srmr,
 							      sig_off, signal, sig_op, &ctx));
 }
 
@@ -296,9 +312,17 @@ PODFAB_EXPORT int podfab_put_signal_nb(podfab_t pf, int dst, podfab_seg_t seg, s
 	pf->ctr[PODFAB_CTR_PUT_OPS]++;
 	pf->ctr[PODFAB_CTR_PUT_BYTES] += len;
 	pf->ctr[PODFAB_CTR_NB_OPS]++;
+	if (pf_unlikely(pf->timing)) {
+		struct pf_op o = {.kind = PF_OP_PUT_SIGNAL, .dst = dst, .rmr = rmr, .srmr = srmr, .off = off, .src = src,
+				  .len = len, .sig_off = sig_off, .signal = signal, .sig_op = sig_op,
+				  .flow = flow_of(seg, off)};
+		if ((rc = pf_timed(pf, &o, r, 1)) == 0 && r)
+			*req = r;
+		return rc;
+	}
 	rc = pf->tp_ops->put_signal(pf->tp, dst, rmr, off, src, len, srmr, sig_off, signal, sig_op,
 				    r ? &r->ctx : NULL);
-	return post_done(pf, r, rc, req);
+	return pf_post_done(pf, r, rc, req);
 }
 
 static int req_check(podfab_t pf, podfab_req_t req)
@@ -318,23 +342,15 @@ PODFAB_EXPORT int podfab_test(podfab_t pf, podfab_req_t req, int *done)
 		return rc;
 	if (!done)
 		return pf_err(PODFAB_ENULL, "done is NULL");
-	if (!req->ctx.done && pf->pending) {
-		struct pf_tp_cqe cqe[16];
-		int n = pf->tp_ops->progress(pf->tp, cqe, 16);
-		for (int i = 0; i < n; i++) {
-			cqe[i].ctx->status = cqe[i].status;
-			cqe[i].ctx->done = 1;
-			pf->pending--;
-		}
-		if (n < 0)
-			return n;
-	}
+	if (!req->ctx.done && (pf->pending || pf->nheap) && (rc = pf_progress(pf)) < 0)
+		return rc;
 	if (!req->ctx.done) {
 		*done = 0;
 		return 0;
 	}
 	*done = 1;
 	rc = req->ctx.status;
+	pf_vt_reached(pf, req->due);
 	pf_req_put(pf, req);
 	return rc;
 }
@@ -347,6 +363,7 @@ PODFAB_EXPORT int podfab_wait(podfab_t pf, podfab_req_t req)
 	if (!req->ctx.done && (rc = pf_progress_until(pf, &req->ctx)) < 0)
 		return rc;
 	rc = req->ctx.status;
+	pf_vt_reached(pf, req->due);
 	pf_req_put(pf, req);
 	return rc;
 }

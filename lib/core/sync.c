@@ -8,12 +8,6 @@
 
 #define SPIN_BEFORE_YIELD 4096
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * The slow part of every wait: after SPIN_BEFORE_YIELD spins give the CPU away
@@ -25,6 +19,8 @@ static uint64_t now_ns(void)
  */
 int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 {
+	if (pf->nheap) /* realtime: deferred operations fall due while we wait */
+		pf_pace_progress(pf);
 	uint64_t s = ++w->spins;
 	if (s < SPIN_BEFORE_YIELD) {
 		pf_cpu_relax();
@@ -36,7 +32,7 @@ int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 	int rc = pf->boot_ops->check_peers(pf->boot);
 	if (rc || !w->bounded)
 		return rc;
-	uint64_t t = now_ns();
+	uint64_t t = pf_mono_ns();
 	if (!w->start_ns)
 		w->start_ns = t;
 	else if (t - w->start_ns > (uint64_t)pf->timeout_ms * 1000000ull)
@@ -47,6 +43,8 @@ int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 
 static int drain(podfab_t pf)
 {
+	if (pf->nheap)
+		pf_pace_progress(pf);
 	struct pf_tp_cqe cqe[16];
 	int n = pf->tp_ops->progress(pf->tp, cqe, 16);
 	if (n < 0)
@@ -57,6 +55,11 @@ static int drain(podfab_t pf)
 		pf->pending--;
 	}
 	return n;
+}
+
+int pf_progress(podfab_t pf)
+{
+	return drain(pf);
 }
 
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx)
@@ -87,11 +90,14 @@ int pf_quiet_internal(podfab_t pf)
 	if (rc < 0)
 		return rc;
 	struct pf_wait w = {0, 0, 0, "quiet"};
-	while (pf->pending) {
-		if ((rc = drain(pf)) < 0 || (pf->pending && (rc = pf_wait_slow(pf, &w)) < 0))
+	while (pf->pending || pf->nheap) {
+		if ((rc = drain(pf)) < 0 || ((pf->pending || pf->nheap) && (rc = pf_wait_slow(pf, &w)) < 0))
 			return rc;
 	}
-	return 0;
+	pf_vt_quiet(pf);
+	rc = pf->defer_status; /* an operation without a request failed */
+	pf->defer_status = 0;
+	return rc;
 }
 
 PODFAB_EXPORT int podfab_quiet(podfab_t pf)
@@ -101,6 +107,26 @@ PODFAB_EXPORT int podfab_quiet(podfab_t pf)
 		return rc;
 	pf->ctr[PODFAB_CTR_QUIETS]++;
 	return pf_quiet_internal(pf);
+}
+
+/*
+ * Virtual mode: a barrier round is a small write whose modelled arrival rides
+ * with the flag (word 1 or 2 of the round's line, by epoch parity: a peer can
+ * be at most one barrier ahead), so that clocks leave the barrier together at
+ * the time the last round's message arrived.  Times are non-negative doubles,
+ * whose bits order like integers: an atomic MAX keeps the latest.
+ */
+static int vt_barrier_send(podfab_t pf, int peer, size_t off, uint64_t epoch)
+{
+	double arr, cmp;
+	int rc = pf_tm_op(pf->tm, (uint32_t)pf->id, (uint32_t)peer, off, 8, 0, pf->vt, NULL, &arr, &cmp);
+	if (rc < 0)
+		return rc;
+	rc = pf->tp_ops->atomic(pf->tp, peer, pf->sys->rmr[peer], off + 8 * (1 + (epoch & 1)), PODFAB_AOP_MAX,
+				PODFAB_UINT64, pf_tm_u(arr), 0, NULL, NULL);
+	if (rc == PF_TP_POSTED)
+		rc = pf->tp_ops->quiet(pf->tp);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -119,6 +145,8 @@ int pf_barrier_internal(podfab_t pf)
 	for (int r = 0; r < pf->barrier_rounds; r++) {
 		int peer = (int)(((unsigned)pf->id + (1u << r)) % (unsigned)pf->n);
 		size_t off = offsetof(struct pf_sysseg, barrier_flag) + (size_t)r * sizeof mine->barrier_flag[0];
+		if (pf->timing == PODFAB_TIMING_VIRTUAL && (rc = vt_barrier_send(pf, peer, off, epoch)) < 0)
+			return rc;
 		rc = pf->tp_ops->atomic(pf->tp, peer, pf->sys->rmr[peer], off, PODFAB_AOP_SET, PODFAB_UINT64,
 					epoch, 0, NULL, NULL);
 		if (rc < 0)
@@ -130,7 +158,12 @@ int pf_barrier_internal(podfab_t pf)
 			if ((rc = pf_wait_slow(pf, &w)) < 0 &&
 			    atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
 				return rc; /* (the re-check: the peer may have come and gone) */
+		if (pf->timing == PODFAB_TIMING_VIRTUAL)
+			pf_vt_reached(pf, pf_tm_d(atomic_load_explicit(&mine->barrier_flag[r][1 + (epoch & 1)],
+								       memory_order_acquire)));
 	}
+	if (pf->timing == PODFAB_TIMING_VIRTUAL)
+		pf_tm_atomic_max(&pf->tm->accels[pf->id].now, pf->vt);
 	return 0;
 }
 
@@ -214,6 +247,7 @@ static int wait_until(podfab_t pf, const void *addr, podfab_type_t type, podfab_
 	while (!compare(addr, type, cmp, value, seen))
 		if ((rc = pf_wait_slow(pf, &w)) < 0 && !compare(addr, type, cmp, value, seen))
 			return rc; /* (the re-check: the peer may have come and gone) */
+	pf_vt_wait_ended(pf);
 	return 0;
 }
 
@@ -231,7 +265,12 @@ PODFAB_EXPORT int podfab_test_until(podfab_t pf, const void *addr, podfab_type_t
 	int rc = wait_args(pf, addr, type, cmp);
 	if (rc)
 		return rc;
-	return compare(addr, type, cmp, value, &seen);
+	if (pf->nheap)
+		pf_pace_progress(pf);
+	rc = compare(addr, type, cmp, value, &seen);
+	if (rc)
+		pf_vt_wait_ended(pf);
+	return rc;
 }
 
 PODFAB_EXPORT uint64_t podfab_signal_fetch(podfab_t pf, const uint64_t *sig_addr)

@@ -132,3 +132,38 @@ PODFAB_EXPORT double podfab_encoding_efficiency(const podfab_encoding_t *e)
 		eff *= (double)e->fec_data_bytes / (double)e->fec_codeword_bytes;
 	return eff;
 }
+
+PODFAB_EXPORT uint64_t podfab_encoding_flits(const podfab_encoding_t *e, uint32_t header, uint64_t payload)
+{
+	uint64_t b = (uint64_t)header + payload;
+	if (!e || !e->flit_payload_bytes)
+		return b;
+	return (b + e->flit_payload_bytes - 1) / e->flit_payload_bytes;
+}
+
+PODFAB_EXPORT double podfab_encoding_wire_bytes(const podfab_encoding_t *e, uint32_t header,
+						uint64_t payload)
+{
+	if (!e || !e->flit_payload_bytes || !e->flit_bytes)
+		return (double)header + (double)payload;
+	double w = (double)podfab_encoding_flits(e, header, payload) * (double)e->flit_bytes;
+	if (e->dl_frame_bytes && e->dl_frame_bytes > e->dl_overhead_bytes)
+		w = w * (double)e->dl_frame_bytes / (double)(e->dl_frame_bytes - e->dl_overhead_bytes);
+	if (e->fec_codeword_bytes && e->fec_data_bytes)
+		w = w * (double)e->fec_codeword_bytes / (double)e->fec_data_bytes;
+	return w;
+}
+
+PODFAB_EXPORT double podfab_encoding_head_bytes(const podfab_encoding_t *e, double w)
+{
+	double h = w;
+	if (e) {
+		if (e->fec_codeword_bytes)
+			h = e->fec_codeword_bytes;
+		else if (e->dl_frame_bytes)
+			h = e->dl_frame_bytes;
+		else if (e->flit_bytes)
+			h = e->flit_bytes;
+	}
+	return h < w ? h : w;
+}

@@ -63,11 +63,11 @@ int case_init(podfab_t pf, const struct pfc *c)
 	CHECKF(me == c->me, "accel id %d, expected %d", me, c->me);
 	CHECK(me >= 0 && me < n);
 
-	const char *tenv = c->threads ? NULL : getenv("PODFAB_TIMING");
+	const char *tenv = getenv("PODFAB_TIMING");
 	if (!tenv || !*tenv || !strcmp(tenv, "functional"))
 		CHECK_EQ(podfab_timing_mode(pf), PODFAB_TIMING_FUNCTIONAL);
 	else
-		CHECK(podfab_timing_mode(pf) >= 0);
+		CHECK_EQ(podfab_timing_mode(pf), !strcmp(tenv, "virtual") ? PODFAB_TIMING_VIRTUAL : PODFAB_TIMING_REALTIME);
 
 	const char *tn = podfab_transport_name(pf);
 	CHECK(tn != NULL);
@@ -270,7 +270,8 @@ int case_ptr(podfab_t pf, const struct pfc *c)
 	int me = podfab_accel_id(pf), n = podfab_naccels(pf);
 	const size_t size = 64 * 1024, region = 64;
 	const size_t area2 = 16 * 1024, ctr_off = 48 * 1024;
-	int shm = pfc_is_shm(pf);
+	/* Direct pointers exist over shm in the functional mode; a timed mode must see every access. */
+	int shm = pfc_is_shm(pf) && podfab_timing_mode(pf) == PODFAB_TIMING_FUNCTIONAL;
 	podfab_seg_t seg;
 	CHECK_OK(podfab_seg_alloc(pf, size, &seg));
 	char *mine = podfab_seg_addr(pf, seg);

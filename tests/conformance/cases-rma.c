@@ -135,9 +135,11 @@ static int export_peer(podfab_t pf, const struct pfc *c, int p, podfab_key_t ka,
 
 	/* Direct pointers: the owner's memory where this process has it mapped, else NULL. */
 	char *dp = podfab_ptr(pf, p, ia, 0);
-	if (pfc_is_shm(pf))
+	if (pfc_is_shm(pf) && podfab_timing_mode(pf) == PODFAB_TIMING_FUNCTIONAL)
 		CHECKF((dp != NULL) == (c->threads || p == me), "podfab_ptr to memory exported by %d is %p", p,
 		       (void *)dp);
+	else if (podfab_timing_mode(pf) != PODFAB_TIMING_FUNCTIONAL)
+		CHECKF(dp == NULL, "podfab_ptr gave %p in a timed mode, where every access must be timed", (void *)dp);
 	if (dp)
 		CHECK(pfc_verify(dp + EXA_PAT, 64, 7000 + (uint64_t)p, EXA_PAT) < 0);
 	if (n > 1)

@@ -328,11 +328,13 @@ case_env() {
 		[ "$rc" -eq 0 ] || fail "pf-holder env with $n accelerators exited with $rc"
 		[ "$(grep -c ': OK$' "$tmp/out")" -eq "$n" ] || fail "not every accelerator agreed with its environment"
 	done
-	# Timing modes the library does not have yet fail at podfab_init.
-	podfab_run -n 2 --timing realtime -- "$helper" env >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -ne 0 ] || fail "--timing realtime: the accelerators attached, but realtime is not implemented"
-	grep -q ENOSYS "$tmp/err" || fail "--timing realtime: podfab_init did not fail with ENOSYS"
+	# The timed modes attach too (over a generated pod when no model is given).
+	for mode in realtime virtual; do
+		podfab_run -n 2 --timing $mode -- "$helper" env >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		[ "$rc" -eq 0 ] || fail "--timing $mode: exited with $rc: $(cat "$tmp/err")"
+		[ "$(grep -c ': OK$' "$tmp/out")" -eq 2 ] || fail "--timing $mode: not every accelerator agreed"
+	done
 }
 
 case $case_name in

@@ -149,6 +149,17 @@ static int noleak(void)
 	return 0;
 }
 
+/* The mode PODFAB_TIMING asks for (functional when unset). */
+static int env_timing(void)
+{
+	const char *t = getenv("PODFAB_TIMING");
+	if (t && !strcmp(t, "realtime"))
+		return PODFAB_TIMING_REALTIME;
+	if (t && !strcmp(t, "virtual"))
+		return PODFAB_TIMING_VIRTUAL;
+	return PODFAB_TIMING_FUNCTIONAL;
+}
+
 static int env_check(void)
 {
 	podfab_t pf;
@@ -157,7 +168,7 @@ static int env_check(void)
 		return fail("podfab_init", rc);
 	int ok = podfab_accel_id(pf) == env_int("PODFAB_ACCEL_ID") &&
 		 podfab_naccels(pf) == env_int("PODFAB_NACCELS") &&
-		 podfab_timing_mode(pf) == PODFAB_TIMING_FUNCTIONAL &&
+		 podfab_timing_mode(pf) == env_timing() &&
 		 podfab_transport_name(pf) && !strcmp(podfab_transport_name(pf), "shm");
 	printf("accelerator %d of %d, timing %d, transport %s: %s\n", podfab_accel_id(pf),
 	       podfab_naccels(pf), podfab_timing_mode(pf), podfab_transport_name(pf),

@@ -137,7 +137,7 @@ START_TEST(test_params_partial_mask)
 	expect_init(&p, 0, "timing from params overrides PODFAB_TIMING");
 	setenv("PODFAB_TIMING", "functional", 1);
 	p.timing = PODFAB_TIMING_VIRTUAL;
-	expect_init(&p, -PODFAB_ENOSYS, "virtual timing from params");
+	expect_init(&p, 0, "virtual timing from params (over a generated pod)");
 }
 END_TEST
 
@@ -223,9 +223,30 @@ START_TEST(test_params_timing)
 	podfab_params_t p = ut_params(0, 1, job);
 	p.field_mask |= PODFAB_PARAM_TIMING;
 	p.timing = PODFAB_TIMING_REALTIME;
-	expect_init(&p, -PODFAB_ENOSYS, "realtime timing");
+	expect_init(&p, 0, "realtime timing");
 	p.timing = PODFAB_TIMING_VIRTUAL;
-	expect_init(&p, -PODFAB_ENOSYS, "virtual timing");
+	expect_init(&p, 0, "virtual timing");
+	p.field_mask |= PODFAB_PARAM_DILATION;
+	p.dilation = 0.0;
+	expect_init(&p, -PODFAB_EINVAL, "dilation 0");
+	p.dilation = 1e12;
+	expect_init(&p, -PODFAB_EINVAL, "dilation 1e12");
+	p.dilation = 10.0;
+	p.timing = PODFAB_TIMING_REALTIME;
+	expect_init(&p, 0, "dilation 10");
+	p.field_mask &= ~(uint64_t)PODFAB_PARAM_DILATION;
+	setenv("PODFAB_DILATION", "fast", 1);
+	expect_init(&p, -PODFAB_EENV, "PODFAB_DILATION=fast");
+	setenv("PODFAB_DILATION", "-1", 1);
+	expect_init(&p, -PODFAB_EENV, "PODFAB_DILATION=-1");
+	unsetenv("PODFAB_DILATION");
+	setenv("PODFAB_SEED", "0x", 1);
+	expect_init(&p, -PODFAB_EENV, "PODFAB_SEED=0x");
+	unsetenv("PODFAB_SEED");
+	p.model = "ring:accels=1";
+	p.field_mask |= PODFAB_PARAM_MODEL;
+	expect_init(&p, -PODFAB_EMODEL, "model ring:accels=1 (not a valid ring)");
+	p.field_mask &= ~(uint64_t)PODFAB_PARAM_MODEL;
 	p.timing = (podfab_timing_t)3;
 	expect_init(&p, -PODFAB_EINVAL, "timing 3");
 	p.timing = (podfab_timing_t)-1;
@@ -477,12 +498,16 @@ START_TEST(test_env_timing)
 		expect_env_bad("PODFAB_TIMING", bad[i]);
 	ut_clear_env();
 	set_good_env(job, sizeof job);
-	setenv("PODFAB_TIMING", "realtime", 1);
-	expect_init(NULL, -PODFAB_ENOSYS, "PODFAB_TIMING=realtime");
-	setenv("PODFAB_TIMING", "virtual", 1);
-	expect_init(NULL, -PODFAB_ENOSYS, "PODFAB_TIMING=virtual");
-	setenv("PODFAB_TIMING", "functional", 1);
 	podfab_t pf = NULL;
+	setenv("PODFAB_TIMING", "realtime", 1);
+	ut_assert_rc(podfab_init(NULL, &pf), 0);
+	ut_assert_rc(podfab_timing_mode(pf), PODFAB_TIMING_REALTIME);
+	ut_assert_rc(podfab_finalize(pf), 0);
+	setenv("PODFAB_TIMING", "virtual", 1);
+	ut_assert_rc(podfab_init(NULL, &pf), 0);
+	ut_assert_rc(podfab_timing_mode(pf), PODFAB_TIMING_VIRTUAL);
+	ut_assert_rc(podfab_finalize(pf), 0);
+	setenv("PODFAB_TIMING", "functional", 1);
 	ut_assert_rc(podfab_init(NULL, &pf), 0);
 	ut_assert_rc(podfab_timing_mode(pf), PODFAB_TIMING_FUNCTIONAL);
 	ut_assert_rc(podfab_finalize(pf), 0);

@@ -1,0 +1,268 @@
+/*
+ * engine.c - per-hop timing of messages and operations over a fabric model.
+ *
+ * Hot path: pf_tm_message() walks the cached route of one message and, per
+ * hop, reserves the directed link with one compare-and-swap on its busy time
+ * and adds to its counters; no allocation, lock or system call.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "pf_internal.h"
+#include "pf_model.h"
+#include "pf_timing.h"
+
+/* FEC symbols are 10 bits wide, as in the RS(544,514) "KP4" code of 802.3 and UALink. */
+#define FEC_SYMBOL_BITS 10u
+
+double pf_tm_binomial_tail(uint32_t n, uint32_t t, double p)
+{
+	if (p <= 0.0 || t >= n)
+		return 0.0;
+	if (p >= 1.0)
+		return 1.0;
+	/* Sum P(X = j) for j > t in log space; the terms fall fast once j > n p. */
+	double lp = log(p), lq = log1p(-p), sum = 0.0;
+	for (uint32_t j = t + 1; j <= n; j++) {
+		double lt = lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) + j * lp + (n - j) * lq;
+		double term = exp(lt);
+		sum += term;
+		if (j > n * p && term < sum * 1e-17)
+			break;
+	}
+	return sum > 1.0 ? 1.0 : sum;
+}
+
+/*
+ * ln P(a message survives) per wire byte.  Without FEC any bit error fails the
+ * DL CRC.  With FEC a codeword fails when more than t = (n - k) / 2 of its
+ * 10-bit symbols are wrong; the message fails if any codeword it spans fails.
+ */
+static double log_ok_per_byte(const podfab_link_t *l)
+{
+	double ber = l->ber;
+	if (!(ber > 0.0))
+		return 0.0;
+	if (ber >= 1.0)
+		return -INFINITY;
+	const podfab_encoding_t *e = l->enc;
+	if (e && e->fec_codeword_bytes && e->fec_data_bytes) {
+		uint32_t n = e->fec_codeword_bytes * 8u / FEC_SYMBOL_BITS;
+		uint32_t k = e->fec_data_bytes * 8u / FEC_SYMBOL_BITS;
+		uint32_t t = (n - k) / 2u;
+		double ps = -expm1(FEC_SYMBOL_BITS * log1p(-ber));
+		double pcw = pf_tm_binomial_tail(n, t, ps);
+		if (pcw >= 1.0)
+			return -INFINITY;
+		return log1p(-pcw) / (double)e->fec_codeword_bytes;
+	}
+	return 8.0 * log1p(-ber);
+}
+
+static void dl_params(struct pf_tm *tm, podfab_topo_t t, uint32_t d)
+{
+	const podfab_link_t *l = &t->links[d / 2];
+	uint32_t to = (d & 1) ? l->a : l->b;
+	const podfab_node_t *v = &t->nodes[to];
+	struct pf_tm_dl *p = &tm->dl[d];
+	double rate = (double)l->lanes * l->lane_gbps / 8.0; /* bytes per ns */
+	const podfab_encoding_t *e = l->enc;
+	p->enc = e;
+	p->ns_per_byte = rate > 0 ? 1.0 / rate : 0.0;
+	p->prop_ns = l->prop_ns;
+	int fec_here = e && e->fec_codeword_bytes && !(v->kind == PODFAB_NODE_RETIMER && !v->fec_terminate);
+	double fec = fec_here ? e->fec_latency_ns : 0.0;
+	p->far_ns = v->latency_ns + fec;
+	p->replay_ns = 2.0 * l->prop_ns + (e ? e->fec_latency_ns : 0.0);
+	int ct = (v->kind == PODFAB_NODE_SWITCH && v->cut_through) || v->kind == PODFAB_NODE_RETIMER;
+	p->head_cap = ct ? podfab_encoding_head_bytes(e, INFINITY) : 0.0;
+	if (ct && !(p->head_cap < INFINITY))
+		p->head_cap = 0.0; /* no unit to cut through on: whole message */
+	p->log_ok_per_byte = log_ok_per_byte(l);
+	p->req_hdr = e ? e->req_header_bytes : 0;
+	p->resp_hdr = e ? e->resp_header_bytes : 0;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* xorshift128+: fast, and enough for drawing replays. */
+double pf_tm_uniform(struct pf_tm *tm)
+{
+	uint64_t s1 = tm->rng[0];
+	const uint64_t s0 = tm->rng[1];
+	tm->rng[0] = s0;
+	s1 ^= s1 << 23;
+	tm->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return (double)((tm->rng[1] + s0) >> 11) * 0x1.0p-53;
+}
+
+int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, struct pf_tm_accel *accels,
+	       uint64_t seed, uint32_t stream)
+{
+	memset(tm, 0, sizeof *tm);
+	if (!topo || !topo->finished)
+		return pf_err(PODFAB_EINVAL, "the timing engine needs a finished fabric model");
+	tm->topo = topo;
+	tm->links = links;
+	tm->accels = accels;
+	tm->nlinks = topo->nlinks;
+	tm->naccels = topo->naccels;
+	tm->counters = 1;
+	tm->dl = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->dl);
+	tm->egress = calloc((size_t)topo->naccels + 1, sizeof *tm->egress);
+	tm->max_request = calloc((size_t)topo->naccels + 1, sizeof *tm->max_request);
+	if (!tm->dl || !tm->egress || !tm->max_request) {
+		pf_tm_fini(tm);
+		return pf_err(PODFAB_ENOMEM, "timing tables for %u links", topo->nlinks);
+	}
+	for (uint32_t d = 0; d < 2 * topo->nlinks; d++)
+		dl_params(tm, topo, d);
+	for (uint32_t a = 0; a < topo->naccels; a++) {
+		const podfab_node_t *n = &topo->nodes[topo->accel_node[a]];
+		tm->egress[a] = n->egress_ns;
+		tm->max_request[a] = n->max_request ? n->max_request : 256;
+	}
+	uint64_t x = seed ^ ((uint64_t)stream * 0xd1b54a32d192ed03ull);
+	tm->rng[0] = splitmix(&x);
+	tm->rng[1] = splitmix(&x);
+	if (!(tm->rng[0] | tm->rng[1]))
+		tm->rng[1] = 1;
+	return 0;
+}
+
+void pf_tm_fini(struct pf_tm *tm)
+{
+	free(tm->dl);
+	free(tm->egress);
+	free(tm->max_request);
+	tm->dl = NULL;
+	tm->egress = NULL;
+	tm->max_request = NULL;
+}
+
+static inline uint64_t to_ps(double ns)
+{
+	return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
+}
+
+int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, int resp, uint64_t payload,
+		  double t, double *arrive)
+{
+	podfab_hop_t hops[PF_TM_MAX_HOPS];
+	int nh = pf_routes_query(tm->topo, src, dst, flow, hops, PF_TM_MAX_HOPS);
+	if (pf_unlikely(nh < 0))
+		return nh;
+	if (pf_unlikely(nh > PF_TM_MAX_HOPS))
+		return pf_err(PODFAB_EMODEL, "route %u -> %u has %d hops, more than %d", src, dst, nh,
+			      PF_TM_MAX_HOPS);
+	double ready = t + tm->egress[src];
+	for (int i = 0; i < nh; i++) {
+		const struct pf_tm_dl *p = &tm->dl[hops[i].dlink];
+		struct pf_tm_link *L = &tm->links[hops[i].dlink];
+		uint32_t hdr = resp ? p->resp_hdr : p->req_hdr;
+		uint64_t flits = podfab_encoding_flits(p->enc, hdr, payload);
+		double w = podfab_encoding_wire_bytes(p->enc, hdr, payload);
+		double ser = w * p->ns_per_byte;
+		uint32_t k = 0;
+		if (pf_unlikely(p->log_ok_per_byte < 0.0)) {
+			double fail = -expm1(w * p->log_ok_per_byte);
+			while (k < 1000u && pf_tm_uniform(tm) < fail)
+				k++;
+		}
+		double occupy = ser * (1.0 + k);
+		uint64_t old = atomic_load_explicit(&L->busy, memory_order_relaxed);
+		double start;
+		for (;;) {
+			double b = pf_tm_d(old);
+			start = b > ready ? b : ready;
+			if (atomic_compare_exchange_weak_explicit(&L->busy, &old, pf_tm_u(start + occupy),
+								  memory_order_acq_rel, memory_order_relaxed))
+				break;
+		}
+		double s = ser;
+		if (p->head_cap > 0.0 && p->head_cap < w)
+			s = p->head_cap * p->ns_per_byte;
+		double next = start + s + k * (ser + p->replay_ns) + p->prop_ns + p->far_ns;
+		if (tm->counters) {
+			atomic_fetch_add_explicit(&L->messages, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&L->bytes, payload, memory_order_relaxed);
+			atomic_fetch_add_explicit(&L->flits, flits * (1 + k), memory_order_relaxed);
+			atomic_fetch_add_explicit(&L->busy_ps, to_ps(occupy), memory_order_relaxed);
+			atomic_fetch_add_explicit(&L->wire_bytes, (uint64_t)(w * (1.0 + k) + 0.5),
+						  memory_order_relaxed);
+			if (start > ready)
+				atomic_fetch_add_explicit(&L->queue_ps, to_ps(start - ready), memory_order_relaxed);
+			if (k)
+				atomic_fetch_add_explicit(&L->replays, k, memory_order_relaxed);
+		}
+		ready = next;
+	}
+	*arrive = ready;
+	return 0;
+}
+
+int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64_t req_bytes,
+	     uint64_t resp_bytes, double t, double *order, double *arrive, double *complete)
+{
+	uint64_t mr = tm->max_request[src];
+	uint64_t big = req_bytes > resp_bytes ? req_bytes : resp_bytes;
+	uint64_t nreq = big ? (big + mr - 1) / mr : 1;
+	double last_arrive = t, last_done = t;
+	for (uint64_t i = 0; i < nreq; i++) {
+		uint64_t rq = req_bytes > resp_bytes ? (i + 1 < nreq ? mr : req_bytes - i * mr) : req_bytes;
+		uint64_t rs = resp_bytes >= req_bytes && resp_bytes ? (i + 1 < nreq ? mr : resp_bytes - i * mr)
+								    : resp_bytes;
+		double a, c;
+		int rc = pf_tm_message(tm, src, dst, flow + i * mr, 0, rq, t, &a);
+		if (pf_unlikely(rc < 0))
+			return rc;
+		if (order) {
+			if (a < *order)
+				a = *order; /* same source, same destination: in order */
+			*order = a;
+		}
+		rc = pf_tm_message(tm, dst, src, flow + i * mr, 1, rs, a, &c);
+		if (pf_unlikely(rc < 0))
+			return rc;
+		if (a > last_arrive)
+			last_arrive = a;
+		if (c > last_done)
+			last_done = c;
+	}
+	if (tm->accels) {
+		atomic_fetch_add_explicit(&tm->accels[src].ops, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&tm->accels[src].requests, nreq, memory_order_relaxed);
+	}
+	*arrive = last_arrive;
+	*complete = last_done;
+	return 0;
+}
+
+int pf_tm_sync_faults(struct pf_tm *tm)
+{
+	struct pf_tm_shared *sh = tm->sh;
+	uint64_t gen = atomic_load_explicit(&sh->fault_gen, memory_order_acquire);
+	_Atomic uint8_t *up = pf_tm_up(sh);
+	podfab_topo_t t = tm->topo;
+	int changed = 0;
+	for (uint32_t i = 0; i < t->nlinks; i++) {
+		int u = atomic_load_explicit(&up[i], memory_order_relaxed) ? 1 : 0;
+		if (t->links[i].up != u) {
+			t->links[i].up = u;
+			changed = 1;
+		}
+	}
+	if (changed) {
+		int rc = pf_routes_build(t);
+		if (rc < 0)
+			return rc;
+	}
+	tm->seen_gen = gen;
+	return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * pf_timing.h - the timing engine (lib/timing/): packetisation, per-hop timing
+ * with contention and link-level replay, over a fabric model.
+ *
+ *   engine.c  per-directed-link parameters, message and operation timing (pure
+ *             computation over state that may live anywhere: shared memory for
+ *             a job, plain memory for podfab-sim and the tests)
+ *   shared.c  the job's shared timing region /podfab.<job>.timing: link state and
+ *             counters every accelerator on the host sees, virtual clocks
+ *   pace.c    the modes inside libpodfab: virtual clocks, realtime pacing and
+ *             the due-time queue of deferred operations
+ *   report.c  counters as JSON and as a text report (podfab-stat, podfab-run)
+ *
+ * Times are model nanoseconds held in doubles.  A shared time word holds the
+ * bits of a non-negative double: such bit patterns order like the numbers, so
+ * "atomic max" is a compare-and-swap loop on the integer.
+ *
+ * For a message of w wire bytes crossing directed link e into element v
+ * (DESIGN.md, "The timing model"):
+ *   start_e = max(ready, busy_e)       waits behind earlier traffic on e
+ *   busy_e  = start_e + (1 + k) w/R_e  k replays drawn from the link's error rate
+ *   ready'  = start_e + s_e + k (w/R_e + replay_e) + p_e + fec_e + d_v
+ * s_e = w/R_e (store-and-forward), or the head bytes / R_e into a cut-through
+ * switch or a retimer; fec_e where the FEC is decoded (not in a pass-through
+ * retimer); the first hop starts at t + the sender's egress latency.
+ */
+#ifndef PF_TIMING_H
+#define PF_TIMING_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <podfab/topo.h>
+
+#define PF_TM_MAX_HOPS 64
+
+/* ---- shared state ------------------------------------------------------ */
+
+/* One directed link: when it is next free, and its counters (one cache line). */
+struct pf_tm_link {
+	_Atomic uint64_t busy;       /* double bits: model ns when the link is next free */
+	_Atomic uint64_t messages;   /* requests and responses serialised */
+	_Atomic uint64_t bytes;      /* payload bytes carried */
+	_Atomic uint64_t flits;      /* transaction-layer flits */
+	_Atomic uint64_t busy_ps;    /* serialising, replays included (picoseconds) */
+	_Atomic uint64_t queue_ps;   /* messages waiting behind earlier traffic (picoseconds) */
+	_Atomic uint64_t replays;    /* link-level replays */
+	_Atomic uint64_t wire_bytes; /* wire bytes, replays included (rounded) */
+};
+
+/* One accelerator's clock and counters (one cache line). */
+struct pf_tm_accel {
+	_Atomic uint64_t now;        /* double bits: its model time (virtual clock), published */
+	_Atomic uint64_t stamp;      /* double bits: latest modelled arrival of a write into its memory */
+	_Atomic uint64_t ops;        /* operations timed */
+	_Atomic uint64_t requests;   /* requests it sent */
+	_Atomic uint64_t state;      /* 0 absent, 1 attached, 2 finished */
+	_Atomic uint64_t busy_ps;    /* sum of operation latencies (picoseconds) */
+	uint64_t pad[2];
+};
+
+#define PF_TM_MAGIC 0x474e494d49544650ull /* "PFTIMING" */
+#define PF_TM_VERSION 1u
+#define PF_TM_MODEL_MAX 1024
+
+/*
+ * The region: this header, then links[2 * nlinks], accels[naccels], up[nlinks]
+ * at the offsets given.  The creator writes magic last (release).
+ */
+struct pf_tm_shared {
+	_Atomic uint64_t magic;
+	uint32_t version;
+	uint32_t timing;             /* podfab_timing_t */
+	uint64_t model_hash;         /* nodes, links and their parameters */
+	uint32_t nlinks, nnodes, naccels, pad0;
+	double dilation;             /* realtime: wall ns per model ns */
+	uint64_t epoch_ns;           /* CLOCK_MONOTONIC at creation: model time 0 in realtime */
+	uint64_t seed;
+	uint64_t size;               /* bytes of the whole region */
+	uint64_t off_links, off_accels, off_up;
+	_Atomic uint64_t fault_gen;  /* bumped by every link state change */
+	_Atomic uint32_t attached, finished;
+	char job[64];
+	char model[PF_TM_MODEL_MAX]; /* the model spec, a file made absolute */
+};
+
+static inline struct pf_tm_link *pf_tm_links(struct pf_tm_shared *s)
+{
+	return (struct pf_tm_link *)((char *)s + s->off_links);
+}
+static inline struct pf_tm_accel *pf_tm_accels(struct pf_tm_shared *s)
+{
+	return (struct pf_tm_accel *)((char *)s + s->off_accels);
+}
+static inline _Atomic uint8_t *pf_tm_up(struct pf_tm_shared *s)
+{
+	return (_Atomic uint8_t *)((char *)s + s->off_up);
+}
+
+/* Layout and size of a region for a model; fills the offsets of *hdr. */
+uint64_t pf_tm_layout(struct pf_tm_shared *hdr, uint32_t nlinks, uint32_t naccels);
+/* Initialise a zeroed region of pf_tm_layout() bytes (everything but magic). */
+void pf_tm_shared_init(struct pf_tm_shared *s, podfab_topo_t topo, int timing, double dilation,
+		       uint64_t seed, const char *job, const char *model);
+uint64_t pf_tm_model_hash(podfab_topo_t topo);
+
+static inline double pf_tm_d(uint64_t bits)
+{
+	double d;
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
+static inline uint64_t pf_tm_u(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	return u;
+}
+/* *w = max(*w, v) for non-negative doubles held as bits. */
+static inline void pf_tm_atomic_max(_Atomic uint64_t *w, double v)
+{
+	uint64_t nv = pf_tm_u(v), old = atomic_load_explicit(w, memory_order_relaxed);
+	while (old < nv &&
+	       !atomic_compare_exchange_weak_explicit(w, &old, nv, memory_order_acq_rel, memory_order_relaxed))
+		;
+}
+
+/* ---- the engine ------------------------------------------------------- */
+
+/* Parameters of one directed link, computed from the model (local memory). */
+struct pf_tm_dl {
+	const podfab_encoding_t *enc;
+	double ns_per_byte;          /* 8 / (lanes x lane rate); 0 if the rate is 0 */
+	double prop_ns;
+	double far_ns;               /* far element's latency + FEC decode there */
+	double replay_ns;            /* delay of one replay beyond re-serialising */
+	double head_cap;             /* cut-through: bytes before forwarding; 0 = store-and-forward */
+	double log_ok_per_byte;      /* ln(P(no replay)) per wire byte; 0 = error-free */
+	uint32_t req_hdr, resp_hdr;
+};
+
+struct pf_tm {
+	podfab_topo_t topo;
+	struct pf_tm_shared *sh;     /* may be NULL: then links/accels are private */
+	struct pf_tm_link *links;    /* [2 * nlinks] */
+	struct pf_tm_accel *accels;  /* [naccels] */
+	struct pf_tm_dl *dl;         /* [2 * nlinks] */
+	double *egress;              /* per accelerator */
+	uint32_t *max_request;       /* per accelerator */
+	uint32_t nlinks, naccels;
+	uint64_t seen_gen;           /* fault_gen last applied to topo */
+	uint64_t rng[2];
+	int counters;                /* 1: count per link (0 for podfab-sim's quick mode) */
+};
+
+/* Shape of an operation: payload carried by each direction, split into requests. */
+enum pf_tm_kind { PF_TM_WRITE = 0, PF_TM_READ = 1, PF_TM_ATOMIC = 2 };
+
+/*
+ * Set up an engine over topo with state at links/accels (2 * nlinks and naccels
+ * records, zeroed or shared).  Allocates tm->dl etc.; pf_tm_fini frees them.
+ */
+int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, struct pf_tm_accel *accels,
+	       uint64_t seed, uint32_t stream);
+void pf_tm_fini(struct pf_tm *tm);
+
+/*
+ * Time one message (request or response) of `payload` bytes with the header of
+ * its kind (resp = 0 request, 1 response) from accelerator src to dst, leaving
+ * src at time t (before its egress latency).  Returns the time it has arrived
+ * at dst (after dst's ingress latency) or a negative error (-PODFAB_EUNREACHABLE).
+ * Updates the links' busy times and counters.
+ */
+int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, int resp, uint64_t payload,
+		  double t, double *arrive);
+
+/*
+ * Time an operation from src to dst issued at t: req_bytes of data travel in
+ * requests (writes, atomics' operands), resp_bytes in responses (reads,
+ * fetched values); the larger is cut into requests of at most src's largest
+ * request, each answered by one response.  *order (may be NULL) is the latest
+ * arrival of an earlier request from src to dst: arrivals never overtake it,
+ * and it is updated.  *arrive: when the last request has arrived (the data is
+ * visible at dst); *complete: when the last response is back at src.
+ */
+int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64_t req_bytes,
+	     uint64_t resp_bytes, double t, double *order, double *arrive, double *complete);
+
+/* Apply link up/down changes published in the shared region (slow path). */
+int pf_tm_sync_faults(struct pf_tm *tm);
+static inline int pf_tm_check_faults(struct pf_tm *tm)
+{
+	if (tm->sh && atomic_load_explicit(&tm->sh->fault_gen, memory_order_acquire) != tm->seen_gen)
+		return pf_tm_sync_faults(tm);
+	return 0;
+}
+
+/* Uniform double in [0, 1) from the engine's seeded generator. */
+double pf_tm_uniform(struct pf_tm *tm);
+
+/* Probability that one codeword of n symbols fails when more than t of its symbols are wrong (p each). */
+double pf_tm_binomial_tail(uint32_t n, uint32_t t, double p);
+
+/* report.c */
+#include <stdio.h>
+int pf_tm_write_json(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo);
+int pf_tm_write_report(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo, int top);
+
+#endif /* PF_TIMING_H */
