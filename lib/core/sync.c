@@ -95,6 +95,8 @@ int pf_quiet_internal(podfab_t pf)
 			return rc;
 	}
 	pf_vt_quiet(pf);
+	if (pf->tm)
+		pf_tm_flush(pf->tm);
 	rc = pf->defer_status; /* an operation without a request failed */
 	pf->defer_status = 0;
 	return rc;

@@ -117,7 +117,9 @@ int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, s
 	tm->dl = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->dl);
 	tm->egress = calloc((size_t)topo->naccels + 1, sizeof *tm->egress);
 	tm->max_request = calloc((size_t)topo->naccels + 1, sizeof *tm->max_request);
-	if (!tm->dl || !tm->egress || !tm->max_request) {
+	tm->lctr = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->lctr);
+	tm->dirty = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->dirty);
+	if (!tm->dl || !tm->egress || !tm->max_request || !tm->lctr || !tm->dirty) {
 		pf_tm_fini(tm);
 		return pf_err(PODFAB_ENOMEM, "timing tables for %u links", topo->nlinks);
 	}
@@ -141,6 +143,10 @@ void pf_tm_fini(struct pf_tm *tm)
 	free(tm->dl);
 	free(tm->egress);
 	free(tm->max_request);
+	free(tm->lctr);
+	free(tm->dirty);
+	tm->lctr = NULL;
+	tm->dirty = NULL;
 	tm->dl = NULL;
 	tm->egress = NULL;
 	tm->max_request = NULL;
@@ -190,21 +196,46 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 			s = p->head_cap * p->ns_per_byte;
 		double next = start + s + k * (ser + p->replay_ns) + p->prop_ns + p->far_ns;
 		if (tm->counters) {
-			atomic_fetch_add_explicit(&L->messages, 1, memory_order_relaxed);
-			atomic_fetch_add_explicit(&L->bytes, payload, memory_order_relaxed);
-			atomic_fetch_add_explicit(&L->flits, flits * (1 + k), memory_order_relaxed);
-			atomic_fetch_add_explicit(&L->busy_ps, to_ps(occupy), memory_order_relaxed);
-			atomic_fetch_add_explicit(&L->wire_bytes, (uint64_t)(w * (1.0 + k) + 0.5),
-						  memory_order_relaxed);
-			if (start > ready)
-				atomic_fetch_add_explicit(&L->queue_ps, to_ps(start - ready), memory_order_relaxed);
-			if (k)
-				atomic_fetch_add_explicit(&L->replays, k, memory_order_relaxed);
+			struct pf_tm_lctr *c = &tm->lctr[hops[i].dlink];
+			if (!c->dirty) {
+				c->dirty = 1;
+				tm->dirty[tm->ndirty++] = hops[i].dlink;
+			}
+			c->messages++;
+			c->bytes += payload;
+			c->flits += flits * (1 + k);
+			c->busy_ps += to_ps(occupy);
+			c->wire_bytes += (uint64_t)(w * (1.0 + k) + 0.5);
+			c->queue_ps += start > ready ? to_ps(start - ready) : 0;
+			c->replays += k;
 		}
 		ready = next;
 	}
 	*arrive = ready;
+	if (pf_unlikely(++tm->unflushed >= PF_TM_FLUSH_EVERY))
+		pf_tm_flush(tm);
 	return 0;
+}
+
+void pf_tm_flush(struct pf_tm *tm)
+{
+	for (uint32_t i = 0; i < tm->ndirty; i++) {
+		uint32_t d = tm->dirty[i];
+		struct pf_tm_lctr *c = &tm->lctr[d];
+		struct pf_tm_link *L = &tm->links[d];
+		atomic_fetch_add_explicit(&L->messages, c->messages, memory_order_relaxed);
+		atomic_fetch_add_explicit(&L->bytes, c->bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&L->flits, c->flits, memory_order_relaxed);
+		atomic_fetch_add_explicit(&L->busy_ps, c->busy_ps, memory_order_relaxed);
+		atomic_fetch_add_explicit(&L->wire_bytes, c->wire_bytes, memory_order_relaxed);
+		if (c->queue_ps)
+			atomic_fetch_add_explicit(&L->queue_ps, c->queue_ps, memory_order_relaxed);
+		if (c->replays)
+			atomic_fetch_add_explicit(&L->replays, c->replays, memory_order_relaxed);
+		memset(c, 0, sizeof *c);
+	}
+	tm->ndirty = 0;
+	tm->unflushed = 0;
 }
 
 int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64_t req_bytes,

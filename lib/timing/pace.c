@@ -400,6 +400,7 @@ PODFAB_EXPORT int podfab_link_stats(podfab_t pf, uint32_t dlink, podfab_link_sta
 		return pf_err(PODFAB_EINVAL, "directed link %u does not exist (the model has %u links, %u directed)",
 			      dlink, pf->tsh->nlinks, 2 * pf->tsh->nlinks);
 	const struct pf_tm_link *L = &pf_tm_links(pf->tsh)[dlink];
+	pf_tm_flush(pf->tm); /* this accelerator's share; the others add theirs every few thousand messages */
 	memset(out, 0, sizeof *out);
 	out->messages = atomic_load_explicit(&L->messages, memory_order_relaxed);
 	out->bytes = atomic_load_explicit(&L->bytes, memory_order_relaxed);

@@ -140,8 +140,20 @@ struct pf_tm_dl {
 	uint32_t req_hdr, resp_hdr;
 };
 
+/* Counters of one directed link gathered by one engine before they go to the shared ones. */
+struct pf_tm_lctr {
+	uint64_t messages, bytes, flits, busy_ps, queue_ps, replays, wire_bytes;
+	uint32_t dirty;
+	uint32_t pad;
+};
+
+#define PF_TM_FLUSH_EVERY 4096u /* messages between flushes of the local counters */
+
 struct pf_tm {
 	podfab_topo_t topo;
+	struct pf_tm_lctr *lctr;     /* [2 * nlinks]: counted here, added to links[] by pf_tm_flush */
+	uint32_t *dirty;             /* directed links with local counts */
+	uint32_t ndirty, unflushed;
 	struct pf_tm_shared *sh;     /* may be NULL: then links/accels are private */
 	struct pf_tm_link *links;    /* [2 * nlinks] */
 	struct pf_tm_accel *accels;  /* [naccels] */
@@ -186,6 +198,9 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
  */
 int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64_t req_bytes,
 	     uint64_t resp_bytes, double t, double *order, double *arrive, double *complete);
+
+/* Add the locally gathered counters to the shared ones (quiet, barrier, finalize, readers). */
+void pf_tm_flush(struct pf_tm *tm);
 
 /* Apply link up/down changes published in the shared region (slow path). */
 int pf_tm_sync_faults(struct pf_tm *tm);

@@ -225,6 +225,8 @@ void pf_tm_publish(podfab_t pf)
 		return;
 	struct pf_tm_accel *me = &pf_tm_accels(pf->tsh)[pf->id];
 	double now = 0;
+	if (pf->tm)
+		pf_tm_flush(pf->tm);
 	podfab_time(pf, &now);
 	pf_tm_atomic_max(&me->now, now);
 	atomic_store_explicit(&me->state, 2, memory_order_release);
