@@ -5,7 +5,10 @@
  *
  * Every accelerator gets the launcher environment that podfab_init() reads:
  * PODFAB_JOB, PODFAB_ACCEL_ID, PODFAB_NACCELS, and PODFAB_MODEL, PODFAB_TIMING,
- * PODFAB_TRANSPORT when the matching option is given.
+ * PODFAB_DILATION, PODFAB_STATS, PODFAB_TRANSPORT when the matching option is
+ * given.  With --report the job's timing region outlives the accelerators
+ * (PODFAB_STATS_KEEP=1) so that the launcher can print its counters
+ * (podfab/stat.h) before it sweeps the job's shared-memory objects.
  *
  * The launcher is single-threaded.  It blocks SIGCHLD and the signals it
  * forwards and takes them synchronously with sigtimedwait(), so there are no
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include <podfab/podfab.h>
+#include <podfab/stat.h>
 
 #include "podfab_config.h"
 
@@ -47,6 +51,7 @@
 #define EXIT_USAGE 2
 #define EXIT_TIMEOUT 124
 #define EXIT_EXEC 127
+#define DEFAULT_REPORT_TOP 5
 
 enum bind_mode {
 	BIND_AUTO, /* bind to spread cores when there are enough, else do not bind */
@@ -61,6 +66,9 @@ struct options {
 	int naccels; /* 0: not given */
 	const char *model;
 	const char *timing;
+	const char *dilation; /* as given, once checked */
+	const char *stats;    /* --stats FILE */
+	int report_top;       /* --report[=N]: links in the report; 0: no report */
 	const char *transport;
 	enum bind_mode bind;
 	int print_topology;
@@ -176,8 +184,14 @@ static void print_help(void)
 	       "  -m, --model MODEL     fabric model file or generator string (PODFAB_MODEL)\n"
 	       "      --timing MODE     timing mode: functional, realtime or virtual\n"
 	       "                        (PODFAB_TIMING; the library's default is functional)\n"
+	       "      --dilation K      realtime timing: K wall-clock ns per model ns\n"
+	       "                        (PODFAB_DILATION)\n"
+	       "      --stats FILE      with timing: accelerator 0 writes the job's link and\n"
+	       "                        clock counters to FILE as JSON at the end (PODFAB_STATS)\n"
+	       "      --report[=N]      with timing: when the job ends, print the model time\n"
+	       "                        and the N busiest links (default %d) to stderr\n"
 	       "      --transport NAME  transport to use (PODFAB_TRANSPORT); built in: ",
-	       MAX_ACCELS);
+	       MAX_ACCELS, DEFAULT_REPORT_TOP);
 	const char *const *tp = podfab_transports();
 	for (int i = 0; tp && tp[i]; i++)
 		printf("%s%s", i ? ", " : "", tp[i]);
@@ -208,6 +222,9 @@ static void print_help(void)
 	       "  PODFAB_NACCELS    N\n"
 	       "  PODFAB_MODEL      with -m only\n"
 	       "  PODFAB_TIMING     with --timing only\n"
+	       "  PODFAB_DILATION   with --dilation only\n"
+	       "  PODFAB_STATS      with --stats only\n"
+	       "  PODFAB_STATS_KEEP 1, with --report only\n"
 	       "  PODFAB_TRANSPORT  with --transport only\n"
 	       "Other variables (PODFAB_TIMEOUT_MS, ...) are passed through unchanged.\n"
 	       "\n"
@@ -245,13 +262,19 @@ enum long_only {
 	OPT_BIND,
 	OPT_PRINT_TOPOLOGY,
 	OPT_TIMEOUT,
-	OPT_JOB
+	OPT_JOB,
+	OPT_DILATION,
+	OPT_STATS,
+	OPT_REPORT
 };
 
 static const struct option long_options[] = {
 	{"naccels", required_argument, NULL, 'n'},
 	{"model", required_argument, NULL, 'm'},
 	{"timing", required_argument, NULL, OPT_TIMING},
+	{"dilation", required_argument, NULL, OPT_DILATION},
+	{"stats", required_argument, NULL, OPT_STATS},
+	{"report", optional_argument, NULL, OPT_REPORT},
 	{"transport", required_argument, NULL, OPT_TRANSPORT},
 	{"bind", required_argument, NULL, OPT_BIND},
 	{"print-topology", no_argument, NULL, OPT_PRINT_TOPOLOGY},
@@ -299,6 +322,30 @@ static int parse_naccels(const char *s)
 	if (v < 1 || v > MAX_ACCELS)
 		usage_error("-n %s: the number of accelerators must be between 1 and %d", s,
 			    MAX_ACCELS);
+	return (int)v;
+}
+
+static const char *parse_dilation(const char *s)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v) || v <= 0)
+		usage_error("--dilation '%s': expected a number greater than 0 (wall-clock ns per "
+			    "model ns)",
+			    s);
+	return s;
+}
+
+static int parse_report(const char *s)
+{
+	if (!s)
+		return DEFAULT_REPORT_TOP;
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 1 || v > 1000000)
+		usage_error("--report=%s: expected a whole number of links, 1 or more", s);
 	return (int)v;
 }
 
@@ -375,6 +422,17 @@ static void parse_options(int argc, char **argv, struct options *opt)
 					    "(valid: functional, realtime, virtual)",
 					    optarg);
 			opt->timing = optarg;
+			break;
+		case OPT_DILATION:
+			opt->dilation = parse_dilation(optarg);
+			break;
+		case OPT_STATS:
+			if (!*optarg)
+				usage_error("--stats needs a file name, not an empty string");
+			opt->stats = optarg;
+			break;
+		case OPT_REPORT:
+			opt->report_top = parse_report(optarg);
 			break;
 		case OPT_TRANSPORT:
 			opt->transport = parse_transport(optarg);
@@ -755,6 +813,30 @@ static int shm_sweep(const char *job, int dry_run, char *first, size_t first_len
 	return count;
 }
 
+/*
+ * --report: the job's timing counters, from the region that accelerator 0 left
+ * (PODFAB_STATS_KEEP=1), before the sweep removes it.  A functional job has no
+ * region: then nothing is said.
+ */
+static void print_report(const char *job, int top)
+{
+	char path[JOB_MAX + 32];
+	snprintf(path, sizeof path, SHM_DIR "/podfab.%s.timing", job);
+	if (access(path, F_OK) != 0)
+		return;
+	podfab_stat_t st;
+	int rc = podfab_stat_open(job, &st);
+	if (rc < 0) {
+		const char *d = podfab_error_detail();
+		msg("warning: --report: %s", d && *d ? d : podfab_strerror(rc));
+		return;
+	}
+	fflush(stdout);
+	if (podfab_stat_report(st, stderr, top) < 0)
+		msg("warning: --report: %s", podfab_error_detail());
+	podfab_stat_close(st);
+}
+
 /* ------------------------------------------------------------------ */
 /* Running the job                                                     */
 /* ------------------------------------------------------------------ */
@@ -1010,6 +1092,9 @@ int main(int argc, char **argv)
 	if (setenv("PODFAB_JOB", jb.name, 1) < 0 || setenv("PODFAB_NACCELS", nbuf, 1) < 0 ||
 	    (opt.model && setenv("PODFAB_MODEL", opt.model, 1) < 0) ||
 	    (opt.timing && setenv("PODFAB_TIMING", opt.timing, 1) < 0) ||
+	    (opt.dilation && setenv("PODFAB_DILATION", opt.dilation, 1) < 0) ||
+	    (opt.stats && setenv("PODFAB_STATS", opt.stats, 1) < 0) ||
+	    (opt.report_top && setenv("PODFAB_STATS_KEEP", "1", 1) < 0) ||
 	    (opt.transport && setenv("PODFAB_TRANSPORT", opt.transport, 1) < 0)) {
 		msg("setenv: %s", strerror(errno));
 		placement_fini(&pl);
@@ -1073,6 +1158,9 @@ int main(int argc, char **argv)
 		stop_all(&jb);
 
 	supervise(&jb, deadline);
+
+	if (opt.report_top)
+		print_report(jb.name, opt.report_top);
 
 	int removed = shm_sweep(jb.name, 0, NULL, 0);
 	if (removed < 0)
