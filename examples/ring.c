@@ -101,6 +101,10 @@ int main(void)
 
 	printf("accelerator %d: %d rounds of %zu bytes from accelerator %d: %s\n", me, ROUNDS,
 	       WORDS * sizeof(uint64_t), left, ok ? "OK" : "FAIL");
+	/* With timing on (podfab-run --timing virtual), the fabric model says how long that took. */
+	double ns = 0;
+	if (me == 0 && podfab_timing_mode(pf) != PODFAB_TIMING_FUNCTIONAL && podfab_time(pf, &ns) == 0)
+		printf("ring: %d rounds took %.3f us of model time\n", ROUNDS, ns / 1000.0);
 
 	if (failed(podfab_seg_free(pf, seg), "podfab_seg_free"))
 		goto fail;

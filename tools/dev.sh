@@ -60,12 +60,14 @@ run_main_job() {
 	say "the bundled default model: $model"
 	"$topo" info "$model"
 	"$topo" route "$model" 0 $((n - 1))
-	say "main job: the examples on $n accelerators of that model"
+	say "main job: the examples on $n accelerators of that model, timed by it (virtual clocks)"
 	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-hello"
-	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-ring"
-	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-counter" 10000
-	"$run" -n "$n" -m "$model" -- "$ex/podfab-example-signal"
-	say "main job passed (functional timing: the model routes requests but does not time them yet)"
+	"$run" -n "$n" -m "$model" --timing virtual --report=5 -- "$ex/podfab-example-ring"
+	"$run" -n "$n" -m "$model" --timing virtual --report=5 -- "$ex/podfab-example-counter" 1000
+	"$run" -n "$n" -m "$model" --timing virtual --report=5 -- "$ex/podfab-example-signal"
+	say "the ring again in realtime: every operation paced to the model against the wall clock"
+	"$run" -n "$n" -m "$model" --timing realtime --report=3 -- "$ex/podfab-example-ring"
+	say "main job passed: the reports above give each run's model time and its busiest links"
 }
 
 run_tests() {

@@ -157,6 +157,66 @@ static inline uint64_t to_ps(double ns)
 	return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
 }
 
+/* One busy time per link: start = max(ready, busy); busy = start + occupy. */
+static inline double reserve(struct pf_tm_link *L, double ready, double occupy)
+{
+	uint64_t old = atomic_load_explicit(&L->busy, memory_order_relaxed);
+	for (;;) {
+		double b = pf_tm_d(old), start = b > ready ? b : ready;
+		if (atomic_compare_exchange_weak_explicit(&L->busy, &old, pf_tm_u(start + occupy), memory_order_acq_rel,
+							  memory_order_relaxed))
+			return start;
+	}
+}
+
+/*
+ * The calendar (see pf_timing.h): returns the start the message would have
+ * had sent in one piece ending where its last piece ends.
+ */
+static double reserve_cal(struct pf_tm *tm, uint32_t d, double ready, double occupy)
+{
+	const double G = PF_TM_BUCKET_NS;
+	const uint64_t mask = (1ull << PF_TM_OFF_BITS) - 1;
+	_Atomic uint64_t *cal = tm->cal + (size_t)d * tm->nbuckets;
+	uint64_t b = (uint64_t)(ready / G);
+	double t = ready, left = occupy, first = -1.0, end = ready;
+	for (;;) {
+		_Atomic uint64_t *w = &cal[b & (tm->nbuckets - 1)];
+		uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+		double bstart = (double)b * G, bend = bstart + G;
+		for (;;) {
+			uint64_t tag = old >> PF_TM_OFF_BITS;
+			if (tag > b) /* the window was reused for a later time: this message is older than the calendar */
+				return first >= 0 ? first : t;
+			double busy = tag == b ? bstart + (double)(old & mask) / 1000.0 : bstart;
+			double s = busy > t ? busy : t;
+			if (s >= bend) {
+				end = -1.0;
+				break; /* full: the next window */
+			}
+			double piece = left < bend - s ? left : bend - s;
+			double e = s + piece;
+			double x = (e - bstart) * 1000.0;
+			uint64_t off = (uint64_t)x;
+			off += (double)off < x; /* ceil, without a libm call */
+			if (off > (uint64_t)(G * 1000.0))
+				off = (uint64_t)(G * 1000.0);
+			if (atomic_compare_exchange_weak_explicit(w, &old, (b << PF_TM_OFF_BITS) | off, memory_order_acq_rel,
+								  memory_order_relaxed)) {
+				if (first < 0)
+					first = s;
+				left -= piece;
+				end = e;
+				break;
+			}
+		}
+		if (end >= 0 && left <= 0.0)
+			return end - occupy > first ? end - occupy : first;
+		b++;
+		t = bend;
+	}
+}
+
 int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, int resp, uint64_t payload,
 		  double t, double *arrive)
 {
@@ -182,15 +242,8 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 				k++;
 		}
 		double occupy = ser * (1.0 + k);
-		uint64_t old = atomic_load_explicit(&L->busy, memory_order_relaxed);
-		double start;
-		for (;;) {
-			double b = pf_tm_d(old);
-			start = b > ready ? b : ready;
-			if (atomic_compare_exchange_weak_explicit(&L->busy, &old, pf_tm_u(start + occupy),
-								  memory_order_acq_rel, memory_order_relaxed))
-				break;
-		}
+		double start = tm->cal ? reserve_cal(tm, hops[i].dlink, ready, occupy)
+				       : reserve(L, ready, occupy);
 		double s = ser;
 		if (p->head_cap > 0.0 && p->head_cap < w)
 			s = p->head_cap * p->ns_per_byte;

@@ -65,6 +65,8 @@ int pf_pace_init(podfab_t pf)
 	if (rc)
 		return rc;
 	pf->tm->sh = pf->tsh;
+	pf->tm->cal = pf_tm_cal(pf->tsh);
+	pf->tm->nbuckets = pf->tsh->nbuckets;
 	pf->tm->seen_gen = atomic_load_explicit(&pf->tsh->fault_gen, memory_order_acquire);
 	if (pf->tm->seen_gen && (rc = pf_tm_sync_faults(pf->tm)))
 		return rc;

@@ -23,6 +23,19 @@
  * s_e = w/R_e (store-and-forward), or the head bytes / R_e into a cut-through
  * switch or a retimer; fec_e where the FEC is decoded (not in a pass-through
  * retimer); the first hop starts at t + the sender's egress latency.
+ *
+ * busy_e as one number is exact for one timeline (podfab-sim, the tests).  In
+ * a job, accelerators' virtual clocks run apart between synchronisations, and
+ * a link that one of them has reserved far into its future would make another
+ * accelerator, still in the past, queue behind traffic that has not happened
+ * yet.  So a job keeps busy_e per window of time (a calendar): one word per
+ * window of PF_TM_BUCKET_NS holds the window's number and how far into it the
+ * link is reserved.  A message takes the link from max(ready, the busy time of
+ * ready's window), spilling into the next windows when it does not fit.  For
+ * traffic in time order this is the same busy_e; traffic from an accelerator
+ * whose clock lags fills the link's idle windows of its own time.  A message
+ * older than the whole calendar (PF_TM_BUCKETS windows behind the link's
+ * newest) meets no contention.
  */
 #ifndef PF_TIMING_H
 #define PF_TIMING_H
@@ -61,7 +74,10 @@ struct pf_tm_accel {
 };
 
 #define PF_TM_MAGIC 0x474e494d49544650ull /* "PFTIMING" */
-#define PF_TM_VERSION 1u
+#define PF_TM_VERSION 2u
+#define PF_TM_BUCKET_NS 64.0            /* calendar window (<= 131 ns: the offset has 17 bits of ps) */
+#define PF_TM_OFF_BITS 17
+#define PF_TM_CAL_BUDGET (32u << 20)    /* bytes for all calendars of a region */
 #define PF_TM_MODEL_MAX 1024
 
 /*
@@ -78,7 +94,8 @@ struct pf_tm_shared {
 	uint64_t epoch_ns;           /* CLOCK_MONOTONIC at creation: model time 0 in realtime */
 	uint64_t seed;
 	uint64_t size;               /* bytes of the whole region */
-	uint64_t off_links, off_accels, off_up;
+	uint64_t off_links, off_accels, off_up, off_cal;
+	uint32_t nbuckets, pad1;     /* calendar windows per directed link (a power of 2) */
 	_Atomic uint64_t fault_gen;  /* bumped by every link state change */
 	_Atomic uint32_t attached, finished;
 	char job[64];
@@ -96,6 +113,10 @@ static inline struct pf_tm_accel *pf_tm_accels(struct pf_tm_shared *s)
 static inline _Atomic uint8_t *pf_tm_up(struct pf_tm_shared *s)
 {
 	return (_Atomic uint8_t *)((char *)s + s->off_up);
+}
+static inline _Atomic uint64_t *pf_tm_cal(struct pf_tm_shared *s)
+{
+	return (_Atomic uint64_t *)((char *)s + s->off_cal);
 }
 
 /* Layout and size of a region for a model; fills the offsets of *hdr. */
@@ -162,6 +183,8 @@ struct pf_tm {
 	uint32_t *max_request;       /* per accelerator */
 	uint32_t nlinks, naccels;
 	uint64_t seen_gen;           /* fault_gen last applied to topo */
+	_Atomic uint64_t *cal;       /* calendars [2 * nlinks][nbuckets], or NULL: one busy_e per link */
+	uint32_t nbuckets;
 	uint64_t rng[2];
 	int counters;                /* 1: count per link (0 for podfab-sim's quick mode) */
 };

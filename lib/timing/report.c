@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <podfab/stat.h>
@@ -64,13 +65,28 @@ static void load_ctr(const struct pf_tm_link *l, struct dl_ctr *c)
 	c->replays = ld(&l->replays);
 }
 
-/* Model time of the run: the latest clock of any accelerator. */
+/*
+ * Model time of the run: the latest clock of any accelerator.  In realtime
+ * mode, while an accelerator is still running, the wall time since the job
+ * began (over the dilation) is its clock.
+ */
 static double model_time(const struct pf_tm_shared *sh)
 {
 	const struct pf_tm_accel *a = rd_accels(sh);
 	double t = 0;
+	int running = 0;
 	for (uint32_t i = 0; i < sh->naccels; i++) {
 		double v = ld_time(&a[i].now);
+		if (v > t)
+			t = v;
+		if (atomic_load_explicit(&a[i].state, memory_order_relaxed) == 1)
+			running = 1;
+	}
+	if (running && sh->timing == PODFAB_TIMING_REALTIME && sh->dilation > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		double v = now > sh->epoch_ns ? (double)(now - sh->epoch_ns) / sh->dilation : 0.0;
 		if (v > t)
 			t = v;
 	}

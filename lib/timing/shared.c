@@ -39,6 +39,13 @@ uint64_t pf_tm_layout(struct pf_tm_shared *h, uint32_t nlinks, uint32_t naccels)
 	off += (uint64_t)naccels * sizeof(struct pf_tm_accel);
 	h->off_up = off;
 	off += nlinks;
+	off = (off + 63) & ~(uint64_t)63;
+	h->off_cal = off;
+	uint64_t ndl = nlinks ? 2ull * nlinks : 1, nb = 4096;
+	while (nb > 64 && nb * 8 * ndl > PF_TM_CAL_BUDGET)
+		nb /= 2;
+	h->nbuckets = (uint32_t)nb;
+	off += nb * 8 * 2ull * nlinks;
 	h->size = (off + 4095) & ~(uint64_t)4095;
 	h->nlinks = nlinks;
 	h->naccels = naccels;
