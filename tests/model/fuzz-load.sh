@@ -25,7 +25,7 @@ fi
 "$cc" -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -DPODFAB_BUILDING \
 	-I"$src/include" -I"$src/lib" -I"$src/lib/core" -I"$src/lib/boot" -I"$src/lib/transport" \
-	-I"$src/lib/model" -I"$build" -I"$build/lib" \
+	-I"$src/lib/model" -I"$src/lib/timing" -I"$build" -I"$build/lib" \
 	"$src/tests/model/fuzz_load.c" "$src"/lib/model/*.c "$src/lib/core/errors.c" \
 	-lyaml -ldl -lm -o "$out/fuzz-model-load"
 exec env PODFAB_LOG=none "$out/fuzz-model-load" -max_total_time="$secs" -timeout=10 \
