@@ -28,9 +28,11 @@ static void usage(FILE *f)
 		"usage: podfab-topo [--json] COMMAND [ARGS]\n"
 		"  validate SPEC                 check a model; print its size\n"
 		"  info SPEC                     counts, links by class, diameter, bisection bandwidth\n"
-		"  route SPEC A B [--flow N] [--bytes N]\n"
-		"                                hops from accelerator A to B with the zero-load\n"
-		"                                latency of a write of N bytes (256) and the bandwidth\n"
+		"  route SPEC A B [--flow N] [--bytes N] [--op write|read|atomic]\n"
+		"                                hops from accelerator A to B and back with the\n"
+		"                                zero-load latency of the request and of the whole\n"
+		"                                operation (a write of N bytes, 256, by default; one\n"
+		"                                request of at most max_request bytes), and the bandwidth\n"
 		"  dot SPEC [--collapse]         Graphviz drawing (graph \"podfab\"); --collapse draws\n"
 		"                                one node per class of equivalent elements (colour\n"
 		"                                refinement), for pods too large to draw whole\n"
@@ -105,53 +107,6 @@ static double link_gbs(const podfab_link_t *l)
 static double link_raw_bpns(const podfab_link_t *l)
 {
 	return (double)l->lanes * l->lane_gbps / 8.0;
-}
-
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-	return b ? (a + b - 1) / b : a;
-}
-
-/*
- * Wire bytes of a request carrying `payload` bytes: header + payload cut into
- * flits (flit_payload_bytes of payload each, flit_bytes on the wire), then DL
- * frames (dl_frame_bytes - dl_overhead_bytes of flits each), then FEC codewords
- * (fec_data_bytes each become fec_codeword_bytes).
- */
-static uint64_t wire_bytes(const podfab_encoding_t *e, uint64_t payload, uint64_t *tl, uint64_t *dl)
-{
-	uint64_t w = payload;
-	if (e) {
-		w += e->req_header_bytes;
-		if (e->flit_payload_bytes && e->flit_bytes)
-			w = ceil_div(w, e->flit_payload_bytes) * e->flit_bytes;
-	}
-	*tl = w;
-	if (e && e->dl_frame_bytes && e->dl_frame_bytes > e->dl_overhead_bytes)
-		w = ceil_div(w, e->dl_frame_bytes - e->dl_overhead_bytes) * e->dl_frame_bytes;
-	*dl = w;
-	if (e && e->fec_codeword_bytes && e->fec_data_bytes)
-		w = ceil_div(w, e->fec_data_bytes) * e->fec_codeword_bytes;
-	return w;
-}
-
-/*
- * Bytes a cut-through element must receive before it forwards: one FEC
- * codeword when the link has FEC (it is decoded first), else one DL frame,
- * else one flit; never more than the whole request.
- */
-static uint64_t head_bytes(const podfab_encoding_t *e, uint64_t w)
-{
-	uint64_t h = w;
-	if (e) {
-		if (e->fec_codeword_bytes)
-			h = e->fec_codeword_bytes;
-		else if (e->dl_frame_bytes)
-			h = e->dl_frame_bytes;
-		else if (e->flit_bytes)
-			h = e->flit_bytes;
-	}
-	return h < w ? h : w;
 }
 
 static int load(const char *spec, podfab_topo_t *t)
@@ -520,7 +475,104 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-static int cmd_route(const char *spec, const char *as, const char *bs, uint64_t flow, uint64_t bytes)
+/* The operations route --op models: what the request and the response carry. */
+enum op { OP_WRITE, OP_READ, OP_ATOMIC };
+static const char *const op_names[] = {"write", "read", "atomic"};
+#define ATOMIC_OPERAND_BYTES 8u
+
+/* The route from accelerator a to b into hops; its hop count, or -1 after a message. */
+static int route_hops(podfab_topo_t t, uint32_t a, uint32_t b, uint64_t flow, podfab_hop_t *hops)
+{
+	int nh = podfab_topo_route(t, a, b, flow, hops, MAX_HOPS);
+	if (nh < 0 || nh > MAX_HOPS) {
+		const char *d = podfab_error_detail();
+		fprintf(stderr, "podfab-topo: route %" PRIu32 " -> %" PRIu32 ": %s\n", a, b,
+			nh < 0 ? (d && *d ? d : podfab_strerror(nh)) : "more than 256 hops");
+		return -1;
+	}
+	return nh;
+}
+
+/*
+ * One message (a request, or a response when resp) of `payload` bytes along
+ * hops from node `from0`: prints each hop (text rows, or JSON objects) and
+ * returns the sum over hops of s + p + fec + d; *bw gets the smallest link
+ * bandwidth on the way (0 for no hops).
+ */
+static double walk(podfab_topo_t t, uint32_t from0, const podfab_hop_t *hops, int nh, int resp,
+		   uint64_t payload, double *bw)
+{
+	double total = 0.0, minbw = INFINITY;
+	uint32_t prev = from0;
+	for (int i = 0; i < nh; i++) {
+		const podfab_link_t *l = podfab_topo_link(t, hops[i].dlink / 2);
+		const podfab_node_t *from = podfab_topo_node(t, prev), *to = podfab_topo_node(t, hops[i].node);
+		uint32_t hdr = l->enc ? (resp ? l->enc->resp_header_bytes : l->enc->req_header_bytes) : 0;
+		double w = podfab_encoding_wire_bytes(l->enc, hdr, payload);
+		double rate = link_raw_bpns(l);
+		/* A cut-through switch (or a retimer) forwards after the head; anything else after the whole message. */
+		int ct = (to->kind == PODFAB_NODE_SWITCH && to->cut_through) || to->kind == PODFAB_NODE_RETIMER;
+		double sbytes = ct ? podfab_encoding_head_bytes(l->enc, w) : w;
+		double s = rate > 0 ? sbytes / rate : INFINITY;
+		/* FEC is decoded at every element but a retimer that passes it through. */
+		int fec_here = l->enc && l->enc->fec_codeword_bytes &&
+			       !(to->kind == PODFAB_NODE_RETIMER && !to->fec_terminate);
+		double fec = fec_here ? l->enc->fec_latency_ns : 0.0;
+		double d = to->latency_ns;
+		double hop_ns = s + l->prop_ns + fec + d;
+		double gbs = link_gbs(l);
+		total += hop_ns;
+		if (gbs < minbw)
+			minbw = gbs;
+		if (opt_json) {
+			printf("%s{\"link\": %" PRIu32 ", \"dlink\": %" PRIu32 ", \"from\": ", i ? ",\n   " : "",
+			       l->id, hops[i].dlink);
+			jstr(from->name);
+			printf(", \"to\": ");
+			jstr(to->name);
+			printf(", \"to_kind\": \"%s\", \"class\": ", kind_name(to->kind));
+			jstr(l->cls);
+			printf(", \"encoding\": ");
+			jstr(l->enc ? l->enc->name : "");
+			printf(", \"lanes\": %" PRIu32 ", \"lane_gbps\": ", l->lanes);
+			jnum(l->lane_gbps);
+			printf(", \"header_bytes\": %" PRIu32 ", \"flits\": %" PRIu64 ", \"wire_bytes\": ", hdr,
+			       podfab_encoding_flits(l->enc, hdr, payload));
+			jnum(w);
+			printf(", \"cut_through\": %s, \"serialise_bytes\": ", ct ? "true" : "false");
+			jnum(sbytes);
+			printf(", \"serialise_ns\": ");
+			jnum(s);
+			printf(", \"prop_ns\": ");
+			jnum(l->prop_ns);
+			printf(", \"fec_ns\": ");
+			jnum(fec);
+			printf(", \"element_ns\": ");
+			jnum(d);
+			printf(", \"hop_ns\": ");
+			jnum(hop_ns);
+			printf(", \"gbytes_per_s\": ");
+			jnum(gbs);
+			printf("}");
+		} else {
+			printf("  %3d %6" PRIu32 " %-16s %-16s %-14s %6" PRIu32 " %9.1f %9.2f %8.3f %8.3f"
+			       " %9.3f %9.3f%s\n", i + 1, l->id, from->name, to->name, l->cls ? l->cls : "-",
+			       l->lanes, l->lane_gbps, w, s, l->prop_ns, fec, d, ct ? "  (cut-through: head)" : "");
+		}
+		prev = hops[i].node;
+	}
+	*bw = nh ? minbw : 0.0;
+	return total;
+}
+
+static void table_head(void)
+{
+	printf("  %3s %6s %-20s %-20s %-14s %6s %9s %9s %8s %8s %9s %9s\n", "hop", "link", "from",
+	       "to", "class", "lanes", "Gb/s", "w(B)", "s(ns)", "p(ns)", "fec(ns)", "d(ns)");
+}
+
+static int cmd_route(const char *spec, const char *as, const char *bs, uint64_t flow, uint64_t bytes,
+		     enum op op)
 {
 	uint64_t a, b;
 	if (parse_u64(as, &a) || parse_u64(bs, &b))
@@ -536,100 +588,101 @@ static int cmd_route(const char *spec, const char *as, const char *bs, uint64_t 
 		podfab_topo_free(t);
 		return 1;
 	}
-	podfab_hop_t hops[MAX_HOPS];
-	int nh = podfab_topo_route(t, (uint32_t)a, (uint32_t)b, flow, hops, MAX_HOPS);
-	if (nh < 0 || nh > MAX_HOPS) {
-		const char *d = podfab_error_detail();
-		fprintf(stderr, "podfab-topo: route %" PRIu64 " -> %" PRIu64 ": %s\n", a, b,
-			nh < 0 ? (d && *d ? d : podfab_strerror(nh)) : "more than 256 hops");
+	podfab_hop_t req[MAX_HOPS], rsp[MAX_HOPS];
+	int nh = route_hops(t, (uint32_t)a, (uint32_t)b, flow, req);
+	int nr = nh < 0 ? -1 : route_hops(t, (uint32_t)b, (uint32_t)a, flow, rsp);
+	if (nh < 0 || nr < 0) {
 		podfab_topo_free(t);
 		return 1;
 	}
 	const podfab_node_t *src = podfab_topo_node(t, podfab_topo_accel_node(t, (uint32_t)a));
-	double egress = src->egress_ns, total = egress, bw = INFINITY;
+	const podfab_node_t *dst = podfab_topo_node(t, podfab_topo_accel_node(t, (uint32_t)b));
+	/* One request: at most the source's max_request bytes (0: no limit). */
+	uint64_t maxreq = src->max_request ? src->max_request : bytes;
+	uint64_t n = bytes < maxreq ? bytes : maxreq;
+	int clipped = op != OP_ATOMIC && n < bytes;
+	uint64_t req_pl = op == OP_WRITE ? n : op == OP_READ ? 0 : ATOMIC_OPERAND_BYTES;
+	uint64_t rsp_pl = op == OP_WRITE ? 0 : op == OP_READ ? n : ATOMIC_OPERAND_BYTES;
+	double bw, rbw;
+
 	if (opt_json) {
 		printf("{\"spec\": ");
 		jstr(spec);
 		printf(", \"src\": %" PRIu64 ", \"dst\": %" PRIu64 ", \"flow\": %" PRIu64
-		       ", \"request\": \"write\", \"payload_bytes\": %" PRIu64 ", \"egress_ns\": ",
-		       a, b, flow, bytes);
-		jnum(egress);
+		       ", \"request\": \"%s\", \"op\": \"%s\", \"payload_bytes\": %" PRIu64
+		       ", \"max_request\": %" PRIu32 ", \"request_payload_bytes\": %" PRIu64
+		       ", \"response_payload_bytes\": %" PRIu64 ", \"single_request\": %s, \"egress_ns\": ",
+		       a, b, flow, op_names[op], op_names[op], bytes, src->max_request, req_pl, rsp_pl,
+		       clipped ? "true" : "false");
+		jnum(src->egress_ns);
 		printf(",\n \"hops\": [");
 	} else {
-		printf("route %s: accelerator %" PRIu64 " -> %" PRIu64 " (flow %" PRIu64 "), %d hop%s;"
-		       " a write of %" PRIu64 " payload bytes\n", spec, a, b, flow, nh, nh == 1 ? "" : "s",
-		       bytes);
-		printf("  sender egress e = %.3f ns\n", egress);
-		printf("  %3s %6s %-20s %-20s %-14s %6s %9s %8s %8s %8s %9s %9s\n", "hop", "link", "from",
-		       "to", "class", "lanes", "Gb/s", "w(B)", "s(ns)", "p(ns)", "fec(ns)", "d(ns)");
+		printf("route %s: accelerator %" PRIu64 " -> %" PRIu64 " (flow %" PRIu64 "), %d hop%s;",
+		       spec, a, b, flow, nh, nh == 1 ? "" : "s");
+		if (op == OP_ATOMIC)
+			printf(" an atomic (%u-byte operands each way)\n", ATOMIC_OPERAND_BYTES);
+		else
+			printf(" a %s of %" PRIu64 " payload bytes\n", op_names[op], bytes);
+		if (clipped)
+			printf("  (more than max_request = %" PRIu32 " bytes of accelerator %" PRIu64 ": the figures"
+			       " are for a single request of %" PRIu64 " bytes)\n", src->max_request, a, n);
+		printf("  request %" PRIu64 " -> %" PRIu64 ", %" PRIu64 " payload bytes; sender egress e = %.3f ns\n",
+		       a, b, req_pl, src->egress_ns);
+		table_head();
 	}
-	uint32_t prev = src->id;
+	double req_ns = src->egress_ns + walk(t, src->id, req, nh, 0, req_pl, &bw);
+	if (opt_json) {
+		printf("],\n \"response_egress_ns\": ");
+		jnum(dst->egress_ns);
+		printf(", \"response_hops\": [");
+	} else {
+		printf("  request latency = e + sum(s + p + fec + d) = %.3f ns\n", req_ns);
+		printf("  response %" PRIu64 " -> %" PRIu64 ", %d hop%s, %" PRIu64 " payload bytes;"
+		       " responder egress e = %.3f ns\n", b, a, nr, nr == 1 ? "" : "s", rsp_pl, dst->egress_ns);
+		table_head();
+	}
+	double rsp_ns = dst->egress_ns + walk(t, dst->id, rsp, nr, 1, rsp_pl, &rbw);
+	double op_ns = req_ns + rsp_ns;
+
+	/* A stream of max-size requests: min over hops of raw rate x payload / wire bytes. */
+	uint64_t m = maxreq;
+	double sbw = INFINITY;
 	for (int i = 0; i < nh; i++) {
-		const podfab_link_t *l = podfab_topo_link(t, hops[i].dlink / 2);
-		const podfab_node_t *from = podfab_topo_node(t, prev), *to = podfab_topo_node(t, hops[i].node);
-		uint64_t tl, dl, w = wire_bytes(l->enc, bytes, &tl, &dl);
-		double rate = link_raw_bpns(l);
-		/* A cut-through switch (or a retimer) forwards after the head; anything else after the whole request. */
-		int ct = (to->kind == PODFAB_NODE_SWITCH && to->cut_through) || to->kind == PODFAB_NODE_RETIMER;
-		uint64_t sbytes = ct ? head_bytes(l->enc, w) : w;
-		double s = rate > 0 ? (double)sbytes / rate : INFINITY;
-		/* FEC is decoded at every element but a retimer that passes it through. */
-		int fec_here = l->enc && l->enc->fec_codeword_bytes &&
-			       !(to->kind == PODFAB_NODE_RETIMER && !to->fec_terminate);
-		double fec = fec_here ? l->enc->fec_latency_ns : 0.0;
-		double d = to->latency_ns;
-		double hop_ns = s + l->prop_ns + fec + d;
-		double gbs = link_gbs(l);
-		total += hop_ns;
-		if (gbs < bw)
-			bw = gbs;
-		if (opt_json) {
-			printf("%s{\"link\": %" PRIu32 ", \"dlink\": %" PRIu32 ", \"from\": ", i ? ",\n   " : "",
-			       l->id, hops[i].dlink);
-			jstr(from->name);
-			printf(", \"to\": ");
-			jstr(to->name);
-			printf(", \"to_kind\": \"%s\", \"class\": ", kind_name(to->kind));
-			jstr(l->cls);
-			printf(", \"encoding\": ");
-			jstr(l->enc ? l->enc->name : "");
-			printf(", \"lanes\": %" PRIu32 ", \"lane_gbps\": ", l->lanes);
-			jnum(l->lane_gbps);
-			printf(", \"wire_bytes\": %" PRIu64 ", \"cut_through\": %s, \"serialise_bytes\": %" PRIu64
-			       ", \"serialise_ns\": ", w, ct ? "true" : "false", sbytes);
-			jnum(s);
-			printf(", \"prop_ns\": ");
-			jnum(l->prop_ns);
-			printf(", \"fec_ns\": ");
-			jnum(fec);
-			printf(", \"element_ns\": ");
-			jnum(d);
-			printf(", \"hop_ns\": ");
-			jnum(hop_ns);
-			printf(", \"gbytes_per_s\": ");
-			jnum(gbs);
-			printf("}");
-		} else {
-			printf("  %3d %6" PRIu32 " %-16s %-16s %-14s %6" PRIu32 " %9.1f %8" PRIu64 " %8.3f %8.3f"
-			       " %9.3f %9.3f%s\n", i + 1, l->id, from->name, to->name, l->cls ? l->cls : "-",
-			       l->lanes, l->lane_gbps, w, s, l->prop_ns, fec, d, ct ? "  (cut-through: head)" : "");
-		}
-		prev = hops[i].node;
+		const podfab_link_t *l = podfab_topo_link(t, req[i].dlink / 2);
+		double w = podfab_encoding_wire_bytes(l->enc, l->enc ? l->enc->req_header_bytes : 0, m);
+		double g = w > 0 ? link_raw_bpns(l) * (double)m / w : 0.0;
+		if (g < sbw)
+			sbw = g;
 	}
 	if (nh == 0)
-		bw = 0.0;
+		sbw = 0.0;
+
 	if (opt_json) {
 		printf("],\n \"latency_ns\": ");
-		jnum(total);
+		jnum(req_ns);
+		printf(", \"request_latency_ns\": ");
+		jnum(req_ns);
+		printf(", \"response_latency_ns\": ");
+		jnum(rsp_ns);
+		printf(", \"op_latency_ns\": ");
+		jnum(op_ns);
 		printf(", \"bandwidth_gbytes_per_s\": ");
 		jnum(bw);
+		printf(", \"stream_request_bytes\": %" PRIu64 ", \"request_stream_gbytes_per_s\": ", m);
+		jnum(sbw);
 		printf("}\n");
 	} else {
-		printf("  wire bytes w: header + payload in whole flits, then DL frames, then FEC codewords\n");
+		printf("  response latency = e + sum(s + p + fec + d) = %.3f ns\n", rsp_ns);
+		printf("  wire bytes w: header + payload in whole flits, then the DL framing and FEC overhead"
+		       " in proportion (frames and codewords stream many requests)\n");
 		printf("  s = w / (lanes x rate / 8) (store-and-forward), or the head (one FEC codeword,"
 		       " DL frame or flit) into a cut-through switch or retimer\n");
-		printf("  zero-load latency = e + sum(s + p + fec + d) = %.3f ns\n", total);
+		printf("  zero-load latency = e + sum(s + p + fec + d) = %.3f ns (one-way request)\n", req_ns);
+		printf("  zero-load %s latency = request + response = %.3f ns%s\n", op_names[op], op_ns,
+		       clipped ? " (a single request)" : "");
 		printf("  bandwidth = min over hops of lanes x rate x efficiency / 8 = %.3f GB/s\n", bw);
+		printf("  request stream bandwidth = min over hops of lanes x rate / 8 x payload / w,"
+		       " %" PRIu64 "-byte requests = %.3f GB/s\n", m, sbw);
 	}
 	podfab_topo_free(t);
 	return 0;
@@ -883,7 +936,8 @@ int main(int argc, char **argv)
 	const char *pos[8];
 	int npos = 0;
 	uint64_t flow = 0, bytes = DEFAULT_BYTES;
-	int have_flow = 0, have_bytes = 0;
+	int have_flow = 0, have_bytes = 0, have_op = 0;
+	enum op op = OP_WRITE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--json")) {
@@ -910,6 +964,18 @@ int main(int argc, char **argv)
 				have_bytes = 1;
 			}
 			i++;
+		} else if (!strcmp(a, "--op")) {
+			if (i + 1 >= argc)
+				return fail_usage("", a, " needs write, read or atomic");
+			int k;
+			for (k = 0; k <= OP_ATOMIC; k++)
+				if (!strcmp(argv[i + 1], op_names[k]))
+					break;
+			if (k > OP_ATOMIC)
+				return fail_usage("--op must be write, read or atomic, got '", argv[i + 1], "'");
+			op = (enum op)k;
+			have_op = 1;
+			i++;
 		} else if (a[0] == '-' && a[1]) {
 			return fail_usage("unknown option '", a, "'");
 		} else {
@@ -923,8 +989,8 @@ int main(int argc, char **argv)
 	const char *cmd = pos[0];
 	if (opt_collapse && strcmp(cmd, "dot"))
 		return fail_usage("--collapse goes with dot, not '", cmd, "'");
-	if ((have_flow || have_bytes) && strcmp(cmd, "route"))
-		return fail_usage("--flow and --bytes go with route, not '", cmd, "'");
+	if ((have_flow || have_bytes || have_op) && strcmp(cmd, "route"))
+		return fail_usage("--flow, --bytes and --op go with route, not '", cmd, "'");
 	if (!strcmp(cmd, "list")) {
 		if (npos != 1)
 			return fail_usage("list takes no arguments ('", pos[1], "')");
@@ -933,7 +999,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "route")) {
 		if (npos != 4)
 			return fail_usage("route needs SPEC A B", NULL, "");
-		return cmd_route(pos[1], pos[2], pos[3], flow, bytes);
+		return cmd_route(pos[1], pos[2], pos[3], flow, bytes, op);
 	}
 	if (!strcmp(cmd, "validate") || !strcmp(cmd, "info") || !strcmp(cmd, "dot")) {
 		if (npos != 2)

@@ -104,42 +104,58 @@ while IFS='|' read -r tag spec; do
 	case "$tag" in ''|'#'*) continue ;; esac
 	model "$tag" "$spec"
 done <"$gold/generators.txt"
+# --op read and atomic (both legs printed; a read of more than max_request is one request).
+check "ops-read-retimers.route" route fabric-models/ualink-pod-retimers.yaml 0 5 --op read --bytes 4096
+check "ops-read-retimers.route.json" --json route fabric-models/ualink-pod-retimers.yaml 0 5 --op read --bytes 4096
+check "ops-atomic-torus.route" route "torus3d:x=3,y=3,z=2,retimers=1,retimer-fec=terminate" 0 17 --op atomic
 
 # Independent closed form (DESIGN.md's timing contract), by hand:
 #   latency = egress + sum over hops (s_e + p_e + fec_e + d_v), s_e = w / R_e
-#   (store-and-forward), R_e = lanes * lane_gbps / 8 bytes per ns.
+#   (store-and-forward), R_e = lanes * lane_gbps / 8 bytes per ns; w = header +
+#   payload in whole flits, then DL framing and FEC overhead in proportion.
+#   A write's response (header only) then goes back after the destination's
+#   egress; the operation's latency is the sum of both.  The request stream
+#   bandwidth is min over hops of R_e * payload / w (256-byte requests).
 # 1. ring of 4, nvlink4 (16-byte flits and headers, no framing, no FEC),
 #    x2 lanes of 100 Gb/s, prop 10ns, ingress 30ns, egress 20ns; 0 -> 2 crosses
 #    accel1: w = 256 + 16 = 272 B, R = 25 B/ns, s = 10.88 ns;
-#    latency = 20 + 2 * (10.88 + 10 + 30) = 121.76 ns; bandwidth 25 GB/s.
+#    latency = 20 + 2 * (10.88 + 10 + 30) = 121.76 ns; bandwidth 25 GB/s;
+#    response w = 16 B, s = 0.64 ns: 20 + 2 * (0.64 + 10 + 30) = 101.28 ns,
+#    write 223.04 ns; stream 25 * 256 / 272 GB/s.
 # 2. ualink-pod with 1 switch, x1 lanes of 200 Gb/s, ualink-200g, store-and-
-#    forward, switch 100ns: w = 272 B -> 5 flits of 64 = 320 B -> one 640-byte DL
-#    flit -> one 680-byte FEC codeword; R = 25 B/ns, s = 27.2 ns, FEC 100 ns a hop;
-#    latency = 20 + (27.2 + 5 + 100 + 100) + (27.2 + 5 + 100 + 20) = 404.4 ns;
-#    bandwidth = 25 * (628/640) * (640/680) GB/s.
+#    forward, switch 100ns: w = 272 B -> 5 flits of 64 = 320 B -> * 640/628 (DL)
+#    -> * 680/640 (FEC) = 346.497 B; R = 25 B/ns, s = w / 25, FEC 100 ns a hop;
+#    latency = 20 + (s + 5 + 100 + 100) + (s + 5 + 100 + 20) = 377.720 ns;
+#    response: 1 flit, 64 * 680/628 B, s' = that / 25: 20 + 2 * s' + 330 ns;
+#    bandwidth = 25 * (628/640) * (640/680) GB/s; stream 25 * 256 / w GB/s.
 closed() {
 	n=$((n + 1))
 	spec=$1
 	a=$2
 	b=$3
-	want_lat=$4
-	want_bw=$5
 	if ! "$topo" --json route "$spec" "$a" "$b" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-lat, bw = float(sys.argv[1]), float(sys.argv[2])
-ok = abs(r["latency_ns"] - lat) < 1e-6 and abs(r["bandwidth_gbytes_per_s"] - bw) < 1e-6
-if not ok:
-    print("latency %r (want %r), bandwidth %r (want %r)" %
-          (r["latency_ns"], lat, r["bandwidth_gbytes_per_s"], bw))
-sys.exit(0 if ok else 1)' "$want_lat" "$want_bw"; then
+want = [float(x) for x in sys.argv[1:]]
+keys = ["latency_ns", "bandwidth_gbytes_per_s", "op_latency_ns", "request_stream_gbytes_per_s"]
+ok = True
+for k, v in zip(keys, want):
+    if abs(r[k] - v) > 1e-6:
+        print("%s %r (want %r)" % (k, r[k], v))
+        ok = False
+sys.exit(0 if ok else 1)' "$4" "$5" "$6" "$7"; then
 		fail "closed form: route $spec $a $b"
 	fi
 }
 closed "ring:accels=4,encoding=nvlink4,lanes=2,lane-rate=100Gbps,prop=10ns,accel-ingress=30ns,accel-egress=20ns" \
-	0 2 121.76 25
+	0 2 121.76 25 223.04 "$(python3 -c 'print(repr(25 * 256 / 272))')"
+w2=$(python3 -c 'print(repr(320 * 640 / 628 * 680 / 640))')
+r2=$(python3 -c 'print(repr(64 * 640 / 628 * 680 / 640))')
 closed "ualink-pod:accels=4,switches=1,lanes=1,forwarding=store-and-forward,switch-latency=100ns,prop=5ns,accel-ingress=20ns,accel-egress=20ns" \
-	0 3 404.4 "$(python3 -c 'print(repr(25 * 628 / 640 * 640 / 680))')"
+	0 3 "$(python3 -c "print(repr(20 + 2 * $w2 / 25 + 330))")" \
+	"$(python3 -c 'print(repr(25 * 628 / 640 * 640 / 680))')" \
+	"$(python3 -c "print(repr(20 + 2 * $w2 / 25 + 330 + 20 + 2 * $r2 / 25 + 330))")" \
+	"$(python3 -c "print(repr(25 * 256 / $w2))")"
 
 # Usage errors exit 2; a bad model exits 1.
 usage_rc() {
@@ -156,6 +172,10 @@ usage_rc 2 --frob list
 usage_rc 2 info
 usage_rc 2 route ring:accels=4 0
 usage_rc 2 route ring:accels=4 0 x
+usage_rc 2 route ring:accels=4 0 1 --op frob
+usage_rc 2 route ring:accels=4 0 1 --op
+usage_rc 2 info ring:accels=4 --op read
+usage_rc 0 route ring:accels=4 0 1 --op atomic
 usage_rc 1 validate ring:accels=1
 usage_rc 1 validate tests/model/bad/validate-disconnected.yaml
 usage_rc 1 route ring:accels=4 0 9
