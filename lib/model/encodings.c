@@ -76,14 +76,15 @@ static const podfab_encoding_t encodings[] = {
 	{
 		.name = "pcie6",
 		.source = "PCI Express 6.0: 64 GT/s PAM4 per lane, 256-byte FLITs of 236 bytes TLP, 6 bytes "
-			  "DLP, 8 bytes CRC and 6 bytes FEC; FEC latency about 2 ns",
+			  "DLP, 8 bytes CRC and 6 bytes FEC; FEC latency about 2 ns.  Modelled as a 250-byte "
+			  "flit (TLP, DLP, CRC) in a 256-byte FEC codeword",
 		.lane_gbps = 64.0,
-		.flit_bytes = 256,
+		.flit_bytes = 250,
 		.flit_payload_bytes = 236,
 		.dl_frame_bytes = 0,
 		.dl_overhead_bytes = 0,
-		.fec_codeword_bytes = 0,
-		.fec_data_bytes = 0,
+		.fec_codeword_bytes = 256,
+		.fec_data_bytes = 250,
 		.fec_latency_ns = 2.0,
 		.req_header_bytes = 16,
 		.resp_header_bytes = 16,

@@ -227,7 +227,14 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 	if (pf_unlikely(nh > PF_TM_MAX_HOPS))
 		return pf_err(PODFAB_EMODEL, "route %u -> %u has %d hops, more than %d", src, dst, nh,
 			      PF_TM_MAX_HOPS);
-	double ready = t + tm->egress[src];
+	/*
+	 * ready: when the head may go onto the next link; tail: when the whole
+	 * message is at the element.  They differ after a cut-through element,
+	 * and a message cannot leave an element faster than it arrived there: a
+	 * slow link into a cut-through switch and a fast one out of it end no
+	 * earlier than the tail (equal rates never meet this bound).
+	 */
+	double ready = t + tm->egress[src], tail = ready;
 	for (int i = 0; i < nh; i++) {
 		const struct pf_tm_dl *p = &tm->dl[hops[i].dlink];
 		struct pf_tm_link *L = &tm->links[hops[i].dlink];
@@ -244,10 +251,14 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 		double occupy = ser * (1.0 + k);
 		double start = tm->cal ? reserve_cal(tm, hops[i].dlink, ready, occupy)
 				       : reserve(L, ready, occupy);
-		double s = ser;
-		if (p->head_cap > 0.0 && p->head_cap < w)
-			s = p->head_cap * p->ns_per_byte;
-		double next = start + s + k * (ser + p->replay_ns) + p->prop_ns + p->far_ns;
+		double redo = k * (ser + p->replay_ns);
+		double end = start + ser + redo;
+		if (end < tail)
+			end = tail;
+		double next = end + p->prop_ns + p->far_ns;
+		tail = next;
+		if (p->head_cap > 0.0 && p->head_cap < w) /* cut-through: the head goes on */
+			next = start + p->head_cap * p->ns_per_byte + redo + p->prop_ns + p->far_ns;
 		if (tm->counters) {
 			struct pf_tm_lctr *c = &tm->lctr[hops[i].dlink];
 			if (!c->dirty) {

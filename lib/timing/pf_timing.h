@@ -22,7 +22,10 @@
  *   ready'  = start_e + s_e + k (w/R_e + replay_e) + p_e + fec_e + d_v
  * s_e = w/R_e (store-and-forward), or the head bytes / R_e into a cut-through
  * switch or a retimer; fec_e where the FEC is decoded (not in a pass-through
- * retimer); the first hop starts at t + the sender's egress latency.
+ * retimer); the first hop starts at t + the sender's egress latency.  With
+ * cut-through the tail trails the head: a link's sending ends no earlier than
+ * the tail's arrival at its near end (binding only when a slower link feeds a
+ * faster one through a cut-through element).
  *
  * busy_e as one number is exact for one timeline (podfab-sim, the tests).  In
  * a job, accelerators' virtual clocks run apart between synchronisations, and

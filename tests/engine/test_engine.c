@@ -480,6 +480,61 @@ static void saf_vs_ct(const char *encname, double gbps, uint64_t payload)
 	}
 }
 
+/*
+ * A slow link into a cut-through switch and a fast one out: the message cannot
+ * reach the destination before its last byte has crossed the slow link, the
+ * switch and the fast link's propagation (the head alone would be earlier).
+ */
+START_TEST(cut_through_causality)
+{
+	const podfab_encoding_t *enc = podfab_encoding_find("nvlink4");
+	podfab_topo_t t = NULL;
+	ck_assert_int_eq(podfab_topo_new(&t), 0);
+	podfab_node_t acc, sw;
+	memset(&acc, 0, sizeof acc);
+	acc.kind = PODFAB_NODE_ACCEL;
+	acc.latency_ns = 20;
+	acc.egress_ns = 0;
+	acc.max_request = 256;
+	acc.plane = -1;
+	acc.coord[0] = acc.coord[1] = acc.coord[2] = -1;
+	sw = acc;
+	sw.kind = PODFAB_NODE_SWITCH;
+	sw.latency_ns = 100;
+	sw.max_request = 0;
+	sw.cut_through = 1;
+	podfab_link_t in, out;
+	memset(&in, 0, sizeof in);
+	in.lanes = 1;
+	in.lane_gbps = 50.0; /* 6.25 B/ns */
+	in.prop_ns = 5;
+	in.enc = enc;
+	in.up = 1;
+	out = in;
+	out.lanes = 8;
+	out.lane_gbps = 100.0; /* 100 B/ns */
+	uint32_t a, b, x;
+	ck_assert_int_eq(podfab_topo_add_node(t, &acc, &a), 0);
+	ck_assert_int_eq(podfab_topo_add_node(t, &sw, &x), 0);
+	ck_assert_int_eq(podfab_topo_add_node(t, &acc, &b), 0);
+	ck_assert_int_eq(podfab_topo_add_link(t, a, x, &in, NULL), 0);
+	ck_assert_int_eq(podfab_topo_add_link(t, x, b, &out, NULL), 0);
+	ck_assert_int_eq(podfab_topo_finish(t), 0);
+	struct eng e;
+	eng_open(&e, t, 1);
+	double arr;
+	ck_assert_int_eq(pf_tm_message(&e.tm, 0, 1, 0, 0, 256, 0.0, &arr), 0);
+	double w = cf_wire(enc, enc->req_header_bytes, 256);
+	/* last byte: w / 6.25 on the slow link, then prop, the switch, prop, ingress */
+	double bound = w / 6.25 + 5 + 100 + 5 + 20;
+	ck_assert_msg(arr >= bound - 1e-9, "arrival %.6f ns before the last byte could arrive (%.6f ns)", arr, bound);
+	ck_assert_msg(arr <= bound + 1e-9, "arrival %.6f ns later than the tail bound %.6f ns on an idle path", arr,
+		      bound);
+	eng_close(&e);
+	podfab_topo_free(t);
+}
+END_TEST
+
 START_TEST(saf_vs_cut_through)
 {
 	saf_vs_ct("nvlink4", 100.0, 256);     /* head = one 16-byte flit */
@@ -718,6 +773,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, calendar_bandwidth);
 	tcase_add_test(tc, calendar_lagging_clock);
 	tcase_add_test(tc, saf_vs_cut_through);
+	tcase_add_test(tc, cut_through_causality);
 	tcase_add_test(tc, ordering_over_planes);
 	tcase_add_test(tc, bit_errors_no_fec);
 	tcase_add_test(tc, bit_errors_fec);
