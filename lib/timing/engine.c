@@ -21,14 +21,19 @@ double pf_tm_binomial_tail(uint32_t n, uint32_t t, double p)
 		return 0.0;
 	if (p >= 1.0)
 		return 1.0;
-	/* Sum P(X = j) for j > t in log space; the terms fall fast once j > n p. */
-	double lp = log(p), lq = log1p(-p), sum = 0.0;
+	/*
+	 * Sum P(X = j) for j > t in log space; the terms fall fast once j > n p.
+	 * ln C(n, j) is built up term by term (lgamma is not thread-safe: it sets signgam).
+	 */
+	double lp = log(p), lq = log1p(-p), sum = 0.0, lc = 0.0;
+	for (uint32_t i = 1; i <= t + 1; i++)
+		lc += log((double)(n - i + 1)) - log((double)i);
 	for (uint32_t j = t + 1; j <= n; j++) {
-		double lt = lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) + j * lp + (n - j) * lq;
-		double term = exp(lt);
+		double term = exp(lc + j * lp + (n - j) * lq);
 		sum += term;
 		if (j > n * p && term < sum * 1e-17)
 			break;
+		lc += log((double)(n - j)) - log((double)(j + 1)); /* C(n, j+1) = C(n, j) (n - j) / (j + 1) */
 	}
 	return sum > 1.0 ? 1.0 : sum;
 }
