@@ -2,7 +2,7 @@
 # engine.sh WORKER MODEL... - run tm-worker (tm-worker.c) through
 # podfab-run on each MODEL; a MODEL of the form TIMING@SPEC picks the timing
 # mode (default virtual); a directory stands for every *.yaml in it.
-# N = min(the model's accelerators, 8).
+# N = min(the model's accelerators, 8; 3 under valgrind).
 . "$(dirname "$0")/../integration/lib.sh"
 
 worker=${1:?usage: engine.sh WORKER MODEL...}
@@ -28,7 +28,10 @@ for m in $models; do
 	na=$("$worker" --count "$spec")
 	case $na in '' | *[!0-9]*) fail "tm-worker --count $spec: '$na'" ;; esac
 	n=$na
-	[ "$n" -le 8 ] || n=8
+	limit=8
+	# Under valgrind every accelerator is slow: fewer of them.
+	case ${PODFAB_UNDER_VALGRIND:-0} in 0) ;; *) limit=3 ;; esac
+	[ "$n" -le "$limit" ] || n=$limit
 	new_job "$n"
 	start=$(now)
 	podfab_run -n "$n" -m "$spec" --timing "$timing" --job "$job" -- "$worker" >"$tmp/out" 2>"$tmp/err"
