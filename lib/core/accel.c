@@ -321,7 +321,7 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 
 	if (pf->timing != PODFAB_TIMING_FUNCTIONAL) {
 		pf->seed = c.seed_set ? c.seed : pf->topo->seed;
-		if ((rc = pf_tm_attach(pf)) || (rc = pf_pace_init(pf)))
+		if ((rc = pf_tm_attach(pf)) || (rc = pf_tm_agree(pf, pf_pace_init(pf))))
 			goto fail;
 	}
 

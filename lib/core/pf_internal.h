@@ -201,6 +201,7 @@ struct pf_op {
 	uint64_t flow;
 };
 int pf_tm_attach(podfab_t pf);
+int pf_tm_agree(podfab_t pf, int rc);
 void pf_tm_publish(podfab_t pf);
 int pf_tm_detach(podfab_t pf, int after_barrier);
 int pf_pace_init(podfab_t pf);

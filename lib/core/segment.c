@@ -242,6 +242,9 @@ PODFAB_EXPORT int podfab_seg_free(podfab_t pf, podfab_seg_t seg)
 		/* Collective: nobody may reach into it once it is gone. */
 		if ((rc = pf_quiet_internal(pf)) || (rc = pf->boot_ops->barrier(pf->boot)))
 			return rc;
+	} else if ((pf->pending || pf->nheap) && (rc = pf_quiet_internal(pf))) {
+		/* Operations without a request (or deferred by realtime pacing) may still use it. */
+		return rc;
 	}
 	pf_seg_destroy(pf, seg);
 	return 0;

@@ -115,15 +115,22 @@ PODFAB_EXPORT int podfab_quiet(podfab_t pf)
  * Virtual mode: a barrier round is a small write whose modelled arrival rides
  * with the flag (word 1 or 2 of the round's line, by epoch parity: a peer can
  * be at most one barrier ahead), so that clocks leave the barrier together at
- * the time the last round's message arrived.  Times are non-negative doubles,
+ * the time the last round's message arrived (a round to a peer the fabric no
+ * longer reaches costs nothing).  Times are non-negative doubles,
  * whose bits order like integers: an atomic MAX keeps the latest.
  */
 static int vt_barrier_send(podfab_t pf, int peer, size_t off, uint64_t epoch)
 {
 	double arr, cmp;
 	int rc = pf_tm_op(pf->tm, (uint32_t)pf->id, (uint32_t)peer, off, 8, 0, pf->vt, NULL, &arr, &cmp);
-	if (rc < 0)
-		return rc;
+	if (rc < 0) {
+		/*
+		 * No route to the peer (links taken down): the barrier still completes,
+		 * for every accelerator, with this round costing no model time.
+		 */
+		pf_detail_clear();
+		arr = pf->vt;
+	}
 	rc = pf->tp_ops->atomic(pf->tp, peer, pf->sys->rmr[peer], off + 8 * (1 + (epoch & 1)), PODFAB_AOP_MAX,
 				PODFAB_UINT64, pf_tm_u(arr), 0, NULL, NULL);
 	if (rc == PF_TP_POSTED)

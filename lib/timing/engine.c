@@ -130,6 +130,8 @@ int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, s
 	}
 	for (uint32_t d = 0; d < 2 * topo->nlinks; d++)
 		dl_params(tm, topo, d);
+	for (uint32_t i = 0; i < topo->nlinks; i++)
+		tm->any_down |= !topo->links[i].up;
 	for (uint32_t a = 0; a < topo->naccels; a++) {
 		const podfab_node_t *n = &topo->nodes[topo->accel_node[a]];
 		tm->egress[a] = n->egress_ns;
@@ -182,10 +184,14 @@ static double reserve_cal(struct pf_tm *tm, uint32_t d, double ready, double occ
 {
 	const double G = PF_TM_BUCKET_NS;
 	const uint64_t mask = (1ull << PF_TM_OFF_BITS) - 1;
+	if (pf_unlikely(!(ready + occupy < PF_TM_CAL_MAX_NS)))
+		return reserve(&tm->links[d], ready, occupy);
 	_Atomic uint64_t *cal = tm->cal + (size_t)d * tm->nbuckets;
 	uint64_t b = (uint64_t)(ready / G);
 	double t = ready, left = occupy, first = -1.0, end = ready;
-	for (;;) {
+	for (uint32_t round = 0;; round++) {
+		if (pf_unlikely(round > tm->nbuckets)) /* cannot happen for a message shorter than the calendar */
+			return first >= 0 ? first : reserve(&tm->links[d], ready, occupy);
 		_Atomic uint64_t *w = &cal[b & (tm->nbuckets - 1)];
 		uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
 		double bstart = (double)b * G, bend = bstart + G;
@@ -312,6 +318,14 @@ int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64
 {
 	uint64_t mr = tm->max_request[src];
 	uint64_t big = req_bytes > resp_bytes ? req_bytes : resp_bytes;
+	if (pf_unlikely(tm->any_down)) {
+		/* Both ways must be reachable before any link is reserved: a failed operation leaves no trace. */
+		int rc = pf_routes_query(tm->topo, src, dst, flow, NULL, 0);
+		if (rc >= 0)
+			rc = pf_routes_query(tm->topo, dst, src, flow, NULL, 0);
+		if (rc < 0)
+			return rc;
+	}
 	uint64_t nreq = big ? (big + mr - 1) / mr : 1;
 	double last_arrive = t, last_done = t;
 	for (uint64_t i = 0; i < nreq; i++) {
@@ -351,8 +365,10 @@ int pf_tm_sync_faults(struct pf_tm *tm)
 	_Atomic uint8_t *up = pf_tm_up(sh);
 	podfab_topo_t t = tm->topo;
 	int changed = 0;
+	tm->any_down = 0;
 	for (uint32_t i = 0; i < t->nlinks; i++) {
 		int u = atomic_load_explicit(&up[i], memory_order_relaxed) ? 1 : 0;
+		tm->any_down |= !u;
 		if (t->links[i].up != u) {
 			t->links[i].up = u;
 			changed = 1;

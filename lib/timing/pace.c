@@ -192,6 +192,8 @@ static int op_times(podfab_t pf, const struct pf_op *o, double t, double *arr, d
 
 static void defer_complete(podfab_t pf, struct pf_defer *d)
 {
+	if (d->ctx.status < 0)
+		pf->ctr[PODFAB_CTR_ERRORS]++;
 	if (d->req) {
 		d->req->ctx.status = d->ctx.status;
 		d->req->ctx.done = 1;
@@ -302,9 +304,9 @@ int pf_timed(podfab_t pf, const struct pf_op *o, struct podfab_req *r, int nb)
 		rc = exec(pf, o, r ? &r->ctx : NULL);
 		if (rc >= 0) {
 			if (r)
-				r->due = cmp;
-			else if (cmp > pf->quiet_due)
-				pf->quiet_due = cmp;
+				r->due = cmp; /* podfab_wait / podfab_test */
+			if (cmp > pf->quiet_due)
+				pf->quiet_due = cmp; /* podfab_quiet completes every operation */
 		}
 		podfab_req_t out = NULL;
 		rc = pf_post_done(pf, r, rc, &out);

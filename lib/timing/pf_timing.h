@@ -81,6 +81,8 @@ struct pf_tm_accel {
 #define PF_TM_BUCKET_NS 64.0            /* calendar window (<= 131 ns: the offset has 17 bits of ps) */
 #define PF_TM_OFF_BITS 17
 #define PF_TM_CAL_BUDGET (32u << 20)    /* bytes for all calendars of a region */
+/* Window numbers have 64 - PF_TM_OFF_BITS bits; past this model time (about 52 days) one busy_e per link. */
+#define PF_TM_CAL_MAX_NS (PF_TM_BUCKET_NS * (double)(1ull << 46))
 #define PF_TM_MODEL_MAX 1024
 
 /*
@@ -187,6 +189,7 @@ struct pf_tm {
 	uint32_t nlinks, naccels;
 	uint64_t seen_gen;           /* fault_gen last applied to topo */
 	_Atomic uint64_t *cal;       /* calendars [2 * nlinks][nbuckets], or NULL: one busy_e per link */
+	int any_down;                /* some link is down: check reachability before reserving anything */
 	uint32_t nbuckets;
 	uint64_t rng[2];
 	int counters;                /* 1: count per link (0 for podfab-sim's quick mode) */

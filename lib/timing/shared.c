@@ -73,6 +73,7 @@ uint64_t pf_tm_model_hash(podfab_topo_t t)
 		h = fnv(h, &n->egress_ns, sizeof n->egress_ns);
 		h = fnv(h, &n->cut_through, sizeof n->cut_through);
 		h = fnv(h, &n->max_request, sizeof n->max_request);
+		h = fnv(h, &n->fec_terminate, sizeof n->fec_terminate);
 	}
 	for (uint32_t i = 0; i < t->nlinks; i++) {
 		const podfab_link_t *l = &t->links[i];
@@ -82,6 +83,15 @@ uint64_t pf_tm_model_hash(podfab_topo_t t)
 		h = fnv(h, &l->lane_gbps, sizeof l->lane_gbps);
 		h = fnv(h, &l->prop_ns, sizeof l->prop_ns);
 		h = fnv(h, &l->ber, sizeof l->ber);
+		h = fnv(h, &l->up, sizeof l->up);
+		if (l->enc) {
+			const podfab_encoding_t *e = l->enc;
+			uint32_t f[9] = {e->flit_bytes, e->flit_payload_bytes, e->dl_frame_bytes, e->dl_overhead_bytes,
+					 e->fec_codeword_bytes, e->fec_data_bytes, e->req_header_bytes,
+					 e->resp_header_bytes, 0};
+			h = fnv(h, f, sizeof f);
+			h = fnv(h, &e->fec_latency_ns, sizeof e->fec_latency_ns);
+		}
 	}
 	return h;
 }
@@ -197,10 +207,15 @@ int pf_tm_attach(podfab_t pf)
 	int rc = 0;
 	if (pf->id == 0)
 		rc = create_region(pf, name);
-	/* Everyone learns whether the creator succeeded, then whether everyone attached. */
-	int8_t mine = rc ? 1 : 0, *all = malloc((size_t)pf->n);
-	if (!all)
-		return pf_err(PODFAB_ENOMEM, "attach table");
+	/*
+	 * Everyone learns whether the creator succeeded, then whether everyone
+	 * attached.  Without memory for the table an accelerator still joins both
+	 * rounds (contributing only), so that nobody waits for it.
+	 */
+	int8_t *all = malloc((size_t)pf->n);
+	if (!all && !rc)
+		rc = pf_err(PODFAB_ENOMEM, "attach table");
+	int8_t mine = rc ? 1 : 0;
 	int brc = pf->boot_ops->allgather(pf->boot, &mine, 1, all);
 	if (!rc && brc)
 		rc = brc;
@@ -212,7 +227,7 @@ int pf_tm_attach(podfab_t pf)
 	brc = pf->boot_ops->allgather(pf->boot, &mine, 1, all);
 	if (!rc && brc)
 		rc = brc;
-	for (int i = 0; !rc && i < pf->n; i++)
+	for (int i = 0; !rc && all && i < pf->n; i++)
 		if (all[i])
 			rc = pf_err(PODFAB_EMISMATCH, "accelerator %d could not attach to the timing region", i);
 	free(all);
@@ -223,6 +238,23 @@ int pf_tm_attach(podfab_t pf)
 	atomic_fetch_add_explicit(&pf->tsh->attached, 1, memory_order_relaxed);
 	pf->epoch_ns = pf->tsh->epoch_ns;
 	return 0;
+}
+
+/* Collective: 0 when every accelerator's rc is 0, else the first failure's (the local one first). */
+int pf_tm_agree(podfab_t pf, int rc)
+{
+	int8_t *all = malloc((size_t)pf->n);
+	if (!all && !rc)
+		rc = pf_err(PODFAB_ENOMEM, "agreement table");
+	int8_t mine = rc ? 1 : 0;
+	int brc = pf->boot_ops->allgather(pf->boot, &mine, 1, all);
+	if (!rc && brc)
+		rc = brc;
+	for (int i = 0; !rc && all && i < pf->n; i++)
+		if (all[i])
+			rc = pf_err(PODFAB_EMISMATCH, "accelerator %d could not set up its timing engine", i);
+	free(all);
+	return rc;
 }
 
 /* At finalize, before the closing barrier: publish the clock. */

@@ -8,7 +8,11 @@
  *     accelerator 0 must show the bytes (podfab_link_stats);
  * (c) accelerator 0 takes links down (podfab_link_set_up): an operation is
  *     rerouted or fails with -PODFAB_EUNREACHABLE, and with every link of
- *     accelerator 0 down it fails.
+ *     accelerator 0 down it fails; a barrier while it is cut off still
+ *     completes for everyone;
+ * (d) virtual: podfab_quiet moves the clock past operations that have a
+ *     request too; realtime: memory exported and put to with podfab_put_nb
+ *     (no request) can be freed at once (the queued put runs first).
  * Prints "tm-worker I: OK" on success; any failure prints FAIL and exits 1.
  * `tm-worker --count SPEC` prints the model's number of accelerators.
  */
@@ -218,12 +222,43 @@ int main(int argc, char **argv)
 			      podfab_strerror(rc));
 			rc = podfab_get(pf, buf, 1, seg, 0, 256);
 			CHECK(rc == -PODFAB_EUNREACHABLE, "get with every link of accelerator 0 down: %d", rc);
-			for (uint32_t p = 0; p < nports; p++)
-				CHECK(podfab_link_set_up(pf, a0->port_link[p], 1) == 0, "link up");
-			CHECK(podfab_put(pf, 1, seg, 0, buf, 256) == 0, "put after the links came back up");
 		}
 	}
-	CHECK(podfab_barrier(pf) == 0, "barrier 6");
+	/* Cut off or not, the barrier completes for everyone. */
+	CHECK(podfab_barrier(pf) == 0, "barrier 6 (accelerator 0 cut off)");
+	if (id == 0 && n > 1 && mode != PODFAB_TIMING_FUNCTIONAL) {
+		const podfab_node_t *a0 = podfab_topo_node(t, me0);
+		for (uint32_t p = 0; p < a0->nports; p++)
+			CHECK(podfab_link_set_up(pf, a0->port_link[p], 1) == 0, "link up");
+		CHECK(podfab_put(pf, 1, seg, 0, buf, 256) == 0, "put after the links came back up");
+	}
+	CHECK(podfab_barrier(pf) == 0, "barrier 7");
+
+	/* (d) */
+	if (id == 0 && n > 1 && mode == PODFAB_TIMING_VIRTUAL) {
+		double t0, t1, t2;
+		podfab_req_t req;
+		CHECK(podfab_time(pf, &t0) == 0, "time");
+		CHECK(podfab_put_nb(pf, 1, seg, 0, buf, sizeof buf, &req) == 0, "put_nb with a request");
+		CHECK(podfab_quiet(pf) == 0, "quiet");
+		CHECK(podfab_time(pf, &t1) == 0, "time");
+		CHECK(podfab_wait(pf, req) == 0, "wait");
+		CHECK(podfab_time(pf, &t2) == 0, "time");
+		CHECK(t1 > t0 && t2 == t1, "quiet left the clock at %.3f ns (from %.3f), the put completes at %.3f ns",
+		      t1, t0, t2);
+	}
+	if (id == 0 && mode == PODFAB_TIMING_REALTIME) {
+		static char ex[4096];
+		podfab_seg_t es;
+		podfab_key_t key;
+		CHECK(podfab_mem_export(pf, ex, sizeof ex, &es, &key) == 0, "mem_export");
+		for (int i = 0; i < 8; i++)
+			CHECK(podfab_put_nb(pf, 0, es, (size_t)i * 64, buf, 64, NULL) == 0, "put_nb to exported memory");
+		CHECK(podfab_seg_free(pf, es) == 0, "seg_free of exported memory with puts queued");
+		CHECK(podfab_quiet(pf) == 0, "quiet after the free");
+		CHECK(memcmp(ex, buf, 64) == 0, "the queued put did not land before the free");
+	}
+	CHECK(podfab_barrier(pf) == 0, "barrier 8");
 	CHECK(podfab_seg_free(pf, seg) == 0, "seg_free");
 	CHECK(podfab_finalize(pf) == 0, "finalize");
 	printf("tm-worker %d: OK\n", id);
