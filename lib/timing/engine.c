@@ -228,6 +228,62 @@ static double reserve_cal(struct pf_tm *tm, uint32_t d, double ready, double occ
 	}
 }
 
+/*
+ * One hop: the message (resp: a response) of `payload` bytes is ready to go
+ * onto directed link d at `ready` (its head), its tail at *tail.  Reserves the
+ * link, counts, and returns when the head may go on from the far element;
+ * *tail is updated, *start (may be NULL) gets the start of serialisation.
+ */
+static inline double hop(struct pf_tm *tm, uint32_t d, int resp, uint64_t payload, double ready, double *tail,
+			 double *start_out)
+{
+	const struct pf_tm_dl *p = &tm->dl[d];
+	struct pf_tm_link *L = &tm->links[d];
+	uint32_t hdr = resp ? p->resp_hdr : p->req_hdr;
+	uint64_t flits = podfab_encoding_flits(p->enc, hdr, payload);
+	double w = podfab_encoding_wire_bytes(p->enc, hdr, payload);
+	double ser = w * p->ns_per_byte;
+	uint32_t k = 0;
+	if (pf_unlikely(p->log_ok_per_byte < 0.0)) {
+		double fail = -expm1(w * p->log_ok_per_byte);
+		while (k < 1000u && pf_tm_uniform(tm) < fail)
+			k++;
+	}
+	double occupy = ser * (1.0 + k);
+	double start = tm->cal ? reserve_cal(tm, d, ready, occupy) : reserve(L, ready, occupy);
+	double redo = k * (ser + p->replay_ns);
+	double end = start + ser + redo;
+	if (end < *tail)
+		end = *tail;
+	double next = end + p->prop_ns + p->far_ns;
+	*tail = next;
+	if (p->head_cap > 0.0 && p->head_cap < w) /* cut-through: the head goes on */
+		next = start + p->head_cap * p->ns_per_byte + redo + p->prop_ns + p->far_ns;
+	if (tm->counters) {
+		struct pf_tm_lctr *c = &tm->lctr[d];
+		if (!c->dirty) {
+			c->dirty = 1;
+			tm->dirty[tm->ndirty++] = d;
+		}
+		c->messages++;
+		c->bytes += payload;
+		c->flits += flits * (1 + k);
+		c->busy_ps += to_ps(occupy);
+		c->wire_bytes += (uint64_t)(w * (1.0 + k) + 0.5);
+		c->queue_ps += start > ready ? to_ps(start - ready) : 0;
+		c->replays += k;
+	}
+	if (start_out)
+		*start_out = start;
+	return next;
+}
+
+double pf_tm_hop(struct pf_tm *tm, uint32_t dlink, int resp, uint64_t payload, double ready, double *tail,
+		 double *start)
+{
+	return hop(tm, dlink, resp, payload, ready, tail, start);
+}
+
 int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, int resp, uint64_t payload,
 		  double t, double *arrive)
 {
@@ -246,46 +302,8 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 	 * earlier than the tail (equal rates never meet this bound).
 	 */
 	double ready = t + tm->egress[src], tail = ready;
-	for (int i = 0; i < nh; i++) {
-		const struct pf_tm_dl *p = &tm->dl[hops[i].dlink];
-		struct pf_tm_link *L = &tm->links[hops[i].dlink];
-		uint32_t hdr = resp ? p->resp_hdr : p->req_hdr;
-		uint64_t flits = podfab_encoding_flits(p->enc, hdr, payload);
-		double w = podfab_encoding_wire_bytes(p->enc, hdr, payload);
-		double ser = w * p->ns_per_byte;
-		uint32_t k = 0;
-		if (pf_unlikely(p->log_ok_per_byte < 0.0)) {
-			double fail = -expm1(w * p->log_ok_per_byte);
-			while (k < 1000u && pf_tm_uniform(tm) < fail)
-				k++;
-		}
-		double occupy = ser * (1.0 + k);
-		double start = tm->cal ? reserve_cal(tm, hops[i].dlink, ready, occupy)
-				       : reserve(L, ready, occupy);
-		double redo = k * (ser + p->replay_ns);
-		double end = start + ser + redo;
-		if (end < tail)
-			end = tail;
-		double next = end + p->prop_ns + p->far_ns;
-		tail = next;
-		if (p->head_cap > 0.0 && p->head_cap < w) /* cut-through: the head goes on */
-			next = start + p->head_cap * p->ns_per_byte + redo + p->prop_ns + p->far_ns;
-		if (tm->counters) {
-			struct pf_tm_lctr *c = &tm->lctr[hops[i].dlink];
-			if (!c->dirty) {
-				c->dirty = 1;
-				tm->dirty[tm->ndirty++] = hops[i].dlink;
-			}
-			c->messages++;
-			c->bytes += payload;
-			c->flits += flits * (1 + k);
-			c->busy_ps += to_ps(occupy);
-			c->wire_bytes += (uint64_t)(w * (1.0 + k) + 0.5);
-			c->queue_ps += start > ready ? to_ps(start - ready) : 0;
-			c->replays += k;
-		}
-		ready = next;
-	}
+	for (int i = 0; i < nh; i++)
+		ready = hop(tm, hops[i].dlink, resp, payload, ready, &tail, NULL);
 	*arrive = ready;
 	if (pf_unlikely(++tm->unflushed >= PF_TM_FLUSH_EVERY))
 		pf_tm_flush(tm);

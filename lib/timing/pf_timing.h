@@ -217,6 +217,16 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 		  double t, double *arrive);
 
 /*
+ * One hop of a message, for an event-driven caller (podfab-sim): the head is
+ * ready to go onto directed link dlink at `ready`, its tail at *tail (start a
+ * message with both at its send time + the sender's egress latency, tm->egress).
+ * Returns when the head may go on from the far element; updates *tail; *start
+ * (may be NULL) gets the start of serialisation on the link.
+ */
+double pf_tm_hop(struct pf_tm *tm, uint32_t dlink, int resp, uint64_t payload, double ready, double *tail,
+		 double *start);
+
+/*
  * Time an operation from src to dst issued at t: req_bytes of data travel in
  * requests (writes, atomics' operands), resp_bytes in responses (reads,
  * fetched values); the larger is cut into requests of at most src's largest
