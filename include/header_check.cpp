@@ -1,5 +1,6 @@
 // Build-time check: the public header compiles from C++.
 #include <podfab/podfab.h>
+#include <podfab/sim.h>
 #include <podfab/stat.h>
 #include <podfab/topo.h>
 
