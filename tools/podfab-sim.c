@@ -540,18 +540,20 @@ int main(int argc, char **argv)
 {
 	const char *json = NULL, *csv = NULL, *trace = NULL, *dot = NULL, *hist = NULL;
 	const char *pos[MAX_TRAFFIC + 1];
-	int npos = 0, quiet = 0, force_progress = 0, have_seed = 0;
+	int npos = 0, quiet = 0, force_progress = 0, have_seed = 0, opts = 1;
 	uint64_t seed = 0, window = 0, every = 1000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (a[0] != '-' || !a[1]) {
+		if (!opts || a[0] != '-' || !a[1]) {
 			if (npos > MAX_TRAFFIC)
 				return fail_usage("too many traffic specs (at most ", "64", ")");
 			pos[npos++] = a;
 			continue;
 		}
-		if (!strcmp(a, "--"))
+		if (!strcmp(a, "--")) {
+			opts = 0;
 			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;

@@ -85,6 +85,10 @@ static void dl_params(struct pf_tm *tm, podfab_topo_t t, uint32_t d)
 		p->head_cap = 0.0; /* no unit to cut through on: whole message */
 	p->log_ok_per_byte = log_ok_per_byte(l);
 	p->req_hdr = e ? e->req_header_bytes : 0;
+	if (e && e->flit_payload_bytes && e->flit_bytes) {
+		p->flit_payload = e->flit_payload_bytes;
+		p->wire_per_flit = podfab_encoding_wire_bytes(e, 0, e->flit_payload_bytes); /* one whole flit */
+	}
 	p->resp_hdr = e ? e->resp_header_bytes : 0;
 }
 
@@ -239,9 +243,15 @@ static inline double hop(struct pf_tm *tm, uint32_t d, int resp, uint64_t payloa
 {
 	const struct pf_tm_dl *p = &tm->dl[d];
 	struct pf_tm_link *L = &tm->links[d];
-	uint32_t hdr = resp ? p->resp_hdr : p->req_hdr;
-	uint64_t flits = podfab_encoding_flits(p->enc, hdr, payload);
-	double w = podfab_encoding_wire_bytes(p->enc, hdr, payload);
+	uint64_t bytes = (uint64_t)(resp ? p->resp_hdr : p->req_hdr) + payload, flits;
+	double w;
+	if (pf_likely(p->flit_payload)) { /* = podfab_encoding_flits / _wire_bytes, without the calls */
+		flits = (bytes + p->flit_payload - 1) / p->flit_payload;
+		w = (double)flits * p->wire_per_flit;
+	} else {
+		flits = bytes;
+		w = (double)bytes;
+	}
 	double ser = w * p->ns_per_byte;
 	uint32_t k = 0;
 	if (pf_unlikely(p->log_ok_per_byte < 0.0)) {

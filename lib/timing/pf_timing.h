@@ -163,6 +163,8 @@ struct pf_tm_dl {
 	double replay_ns;            /* delay of one replay beyond re-serialising */
 	double head_cap;             /* cut-through: bytes before forwarding; 0 = store-and-forward */
 	double log_ok_per_byte;      /* ln(P(no replay)) per wire byte; 0 = error-free */
+	double wire_per_flit;        /* wire bytes of one flit with framing and FEC (podfab_encoding_wire_bytes) */
+	uint32_t flit_payload;       /* payload bytes of one flit; 0 = no flits (header + payload as they are) */
 	uint32_t req_hdr, resp_hdr;
 };
 

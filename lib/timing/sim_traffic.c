@@ -94,7 +94,7 @@ static const struct pattern patterns[] = {
 	 "write has completed"},
 	{"allreduce-tree", K_COMMON, 1048576, 0,
 	 "allreduce-tree:bytes=SIZE,accels=N - binomial-tree reduce of bytes (1MiB) to accelerator 0, "
-	 "then broadcast back down the same tree; a write waits for the last (largest) child's write"},
+	 "then broadcast back down the same tree; a write waits for its deepest child's write"},
 	{"incast", K_COMMON | K_OPS | K_DST, 256, 100,
 	 "incast:dst=D,ops=N,bytes=SIZE,op=OP,accels=N - every accelerator but D (0) sends ops (100) "
 	 "operations to D, all at t=0; bytes 256"},
@@ -457,13 +457,15 @@ static uint32_t lowbit(uint32_t i)
 /*
  * Binomial tree on 0..n-1 rooted at 0: parent(i) = i with its lowest set bit
  * cleared; the children of i are i + 2^k for 2^k below lowbit(i) (any 2^k for
- * the root).  The last child, i + the largest such 2^k, has the largest subtree.
+ * the root).  The child a node waits for is the one whose subtree is deepest
+ * (the last to arrive at zero load; ties: the larger one), from ht[].
  */
-static uint32_t last_child(uint32_t i, uint32_t n)
+static uint32_t last_child(uint32_t i, uint32_t n, const uint32_t *ht)
 {
 	uint32_t lim = i ? lowbit(i) : 0x80000000u, best = UINT32_MAX;
 	for (uint32_t b = 1; b < lim && (uint64_t)i + b < n; b <<= 1)
-		best = i + b;
+		if (best == UINT32_MAX || ht[i + b] >= ht[best])
+			best = i + b;
 	return best;
 }
 
@@ -471,10 +473,12 @@ static int gen_tree(struct gen *g)
 {
 	uint32_t n = g->p.accels;
 	uint64_t *up = malloc((size_t)n * sizeof *up), *down = malloc((size_t)n * sizeof *down);
+	uint32_t *ht = calloc((size_t)n, sizeof *ht);
 	int rc = 0;
-	if (!up || !down) {
+	if (!up || !down || !ht) {
 		free(up);
 		free(down);
+		free(ht);
 		return pf_err(PODFAB_ENOMEM, "traffic %s: out of memory", g->pat->name);
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -482,12 +486,13 @@ static int gen_tree(struct gen *g)
 	/* Reduce: by level (lowest set bit), so children are added before parents. */
 	for (uint32_t b = 1; b < n && rc >= 0; b <<= 1)
 		for (uint32_t i = b; i < n && rc >= 0; i += 2 * b) {
-			uint32_t c = last_child(i, n);
+			uint32_t c = last_child(i, n, ht);
+			ht[i] = c == UINT32_MAX ? 0 : ht[c] + 1;
 			rc = add_op(g, 0.0, i, i & (i - 1), g->p.bytes,
 				    c == UINT32_MAX ? PODFAB_SIM_NONE : up[c], &up[i]);
 		}
 	/* Broadcast: the root starts once its last child has reduced into it. */
-	uint32_t rc0 = last_child(0, n);
+	uint32_t rc0 = last_child(0, n, ht);
 	uint64_t root_ready = rc0 == UINT32_MAX ? PODFAB_SIM_NONE : up[rc0];
 	uint32_t top = 1;
 	while ((uint64_t)top * 2 < n)
@@ -500,6 +505,7 @@ static int gen_tree(struct gen *g)
 		}
 	free(up);
 	free(down);
+	free(ht);
 	return rc < 0 ? rc : 0;
 }
 
