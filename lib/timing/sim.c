@@ -492,6 +492,9 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 			rc = make_ready(s, id, s->ops[id].in.t);
 		} else {
 			struct sim_ev e = ev_pop(s);
+			/* The next event's message is likely a cache miss: start loading it now. */
+			if (s->nheap && s->heap[0].kind == 1)
+				__builtin_prefetch(&s->msgs[s->heap[0].idx]);
 			rc = e.kind == 0 ? make_ready(s, e.idx, e.t) : on_hop(s, e.idx, e.t);
 		}
 		if (rc < 0)
