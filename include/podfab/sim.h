@@ -52,7 +52,7 @@ typedef struct podfab_sim_config {
 	uint32_t size;
 	uint64_t seed;          /**< bit-error draws and generated traffic (0: the model's seed) */
 	uint32_t window;        /**< operations in flight per source accelerator (0: unlimited) */
-	uint32_t trace_every;   /**< keep 1 request in N hop by hop for podfab_sim_write_trace (0: none) */
+	uint32_t trace_every;   /**< keep 1 request in N hop by hop for podfab_sim_trace (0: none) */
 } podfab_sim_config_t;
 
 PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *cfg, podfab_sim_t *sim);

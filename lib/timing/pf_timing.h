@@ -258,6 +258,10 @@ double pf_tm_uniform(struct pf_tm *tm);
 /* Probability that one codeword of n symbols fails when more than t of its symbols are wrong (p each). */
 double pf_tm_binomial_tail(uint32_t n, uint32_t t, double p);
 
+/* sim.c: the seed a simulator resolved (config, else the model's), for its traffic generators. */
+struct podfab_sim;
+uint64_t pf_sim_seed(struct podfab_sim *sim);
+
 /* report.c */
 #include <stdio.h>
 int pf_tm_write_json(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo);

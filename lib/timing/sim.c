@@ -139,6 +139,11 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s);
 }
 
+uint64_t pf_sim_seed(podfab_sim_t s)
+{
+	return s->cfg.seed;
+}
+
 PODFAB_EXPORT podfab_topo_t podfab_sim_model(podfab_sim_t s)
 {
 	return s ? s->topo : NULL;

@@ -563,9 +563,8 @@ PODFAB_EXPORT int podfab_sim_traffic(podfab_sim_t sim, const char *spec)
 	int rc = parse_keys(pat, colon ? buf + nlen + 1 : NULL, naccels, &g.p);
 	if (rc < 0)
 		return rc;
-	/* Without seed=, a stream fixed by the model (its spec) and the pattern. */
-	uint64_t seed = g.p.have_seed ? g.p.seed
-				      : hash_str(0xcbf29ce484222325ull, podfab_topo_spec(g.topo));
+	/* Without seed=, the simulator's seed (config.seed, else the model's). */
+	uint64_t seed = g.p.have_seed ? g.p.seed : pf_sim_seed(sim);
 	g.rng = hash_str(seed ^ 0x5eed5eed5eed5eedull, pat->name);
 
 	if (!strcmp(pat->name, "uniform"))
