@@ -48,12 +48,19 @@ struct sim_msg {
 	uint32_t next_free;
 };
 
+/*
+ * 16 bytes, so that the four children of a node of the 4-ary heap share one
+ * cache line (the heap is stored 3 places in, on a 64-byte boundary).  seq
+ * breaks ties of time; it wraps after 2^32 events, long after any two events
+ * of one time have left the queue.
+ */
 struct sim_ev {
 	double t;
-	uint64_t seq;
-	uint32_t kind; /* 0 READY (idx = op), 1 HOP (idx = message) */
-	uint32_t idx;
+	uint32_t seq;
+	uint32_t ki; /* kind << 31 | index: kind 0 READY (an operation), 1 HOP (a message) */
 };
+#define EV_HOP 0x80000000u
+#define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
 
 struct sim_src {
 	uint32_t inflight;
@@ -73,8 +80,9 @@ struct podfab_sim {
 	uint64_t nroots, next_root;
 	struct sim_msg *msgs;
 	uint32_t nmsgs, cap_msgs, free_msg;
-	struct sim_ev *heap;
-	uint64_t nheap, cap_heap, seq;
+	struct sim_ev *heap;     /* 64-byte aligned; see HEAP_OFF */
+	uint64_t nheap, cap_heap;
+	uint32_t seq;
 	struct sim_src *src;
 	double *lat;
 	podfab_sim_hop_trace_t *trace;
@@ -169,8 +177,8 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 	if (op->after != PODFAB_SIM_NONE && op->after >= s->nops)
 		return pf_err(PODFAB_EINVAL, "after=%llu names no earlier operation (%llu added)",
 			      (unsigned long long)op->after, (unsigned long long)s->nops);
-	if (s->nops >= NONE32 - 1)
-		return pf_err(PODFAB_ETOOMANY, "more than %u operations", NONE32 - 2);
+	if (s->nops >= EV_HOP - 1)
+		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_HOP - 2);
 	if (s->nops == s->cap_ops) {
 		uint64_t cap = s->cap_ops ? 2 * s->cap_ops : 1024;
 		struct sim_op *n = realloc(s->ops, cap * sizeof *n);
@@ -197,35 +205,40 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 
 static inline int ev_before(const struct sim_ev *a, const struct sim_ev *b)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return a->t < b->t || (a->t == b->t && (int32_t)(a->seq - b->seq) < 0);
 }
 
 static int ev_push(podfab_sim_t s, double t, uint32_t kind, uint32_t idx)
 {
-	if (s->nheap == s->cap_heap) {
+	if (s->nheap + HEAP_OFF >= s->cap_heap) {
 		uint64_t cap = s->cap_heap ? 2 * s->cap_heap : 4096;
-		struct sim_ev *n = realloc(s->heap, cap * sizeof *n);
+		struct sim_ev *n = aligned_alloc(64, cap * sizeof *n);
 		if (!n)
 			return pf_err(PODFAB_ENOMEM, "event queue of %llu", (unsigned long long)cap);
+		if (s->heap)
+			memcpy(n, s->heap, (s->nheap + HEAP_OFF) * sizeof *n);
+		free(s->heap);
 		s->heap = n;
 		s->cap_heap = cap;
 	}
-	struct sim_ev e = {t, s->seq++, kind, idx};
+	struct sim_ev *h = s->heap + HEAP_OFF;
+	struct sim_ev e = {t, s->seq++, (kind ? EV_HOP : 0) | idx};
 	uint64_t i = s->nheap++;
 	while (i > 0) {
 		uint64_t p = (i - 1) / 4;
-		if (!ev_before(&e, &s->heap[p]))
+		if (!ev_before(&e, &h[p]))
 			break;
-		s->heap[i] = s->heap[p];
+		h[i] = h[p];
 		i = p;
 	}
-	s->heap[i] = e;
+	h[i] = e;
 	return 0;
 }
 
 static struct sim_ev ev_pop(podfab_sim_t s)
 {
-	struct sim_ev top = s->heap[0], last = s->heap[--s->nheap];
+	struct sim_ev *h = s->heap + HEAP_OFF;
+	struct sim_ev top = h[0], last = h[--s->nheap];
 	uint64_t i = 0, n = s->nheap;
 	for (;;) {
 		uint64_t c = 4 * i + 1, best = c;
@@ -233,15 +246,15 @@ static struct sim_ev ev_pop(podfab_sim_t s)
 			break;
 		uint64_t e = c + 4 < n ? c + 4 : n;
 		for (uint64_t k = c + 1; k < e; k++)
-			if (ev_before(&s->heap[k], &s->heap[best]))
+			if (ev_before(&h[k], &h[best]))
 				best = k;
-		if (!ev_before(&s->heap[best], &last))
+		if (!ev_before(&h[best], &last))
 			break;
-		s->heap[i] = s->heap[best];
+		h[i] = h[best];
 		i = best;
 	}
 	if (n)
-		s->heap[i] = last;
+		h[i] = last;
 	return top;
 }
 
@@ -250,6 +263,8 @@ static int msg_get(podfab_sim_t s, uint32_t *out)
 	if (s->free_msg == NONE32) {
 		if (s->nmsgs == s->cap_msgs) {
 			uint32_t cap = s->cap_msgs ? 2 * s->cap_msgs : 1024;
+			if (cap > EV_HOP || cap <= s->cap_msgs)
+				return pf_err(PODFAB_ETOOMANY, "more than %u messages in flight", EV_HOP);
 			struct sim_msg *n = realloc(s->msgs, (size_t)cap * sizeof *n);
 			if (!n)
 				return pf_err(PODFAB_ENOMEM, "%u messages in flight", cap);
@@ -492,15 +507,16 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	while (s->nheap || s->next_root < s->nroots) {
 		int rc;
 		if (s->next_root < s->nroots &&
-		    (!s->nheap || s->ops[s->roots[s->next_root]].in.t <= s->heap[0].t)) {
+		    (!s->nheap || s->ops[s->roots[s->next_root]].in.t <= s->heap[HEAP_OFF].t)) {
 			uint32_t id = s->roots[s->next_root++];
 			rc = make_ready(s, id, s->ops[id].in.t);
 		} else {
 			struct sim_ev e = ev_pop(s);
 			/* The next event's message is likely a cache miss: start loading it now. */
-			if (s->nheap && s->heap[0].kind == 1)
-				__builtin_prefetch(&s->msgs[s->heap[0].idx]);
-			rc = e.kind == 0 ? make_ready(s, e.idx, e.t) : on_hop(s, e.idx, e.t);
+			if (s->nheap && (s->heap[HEAP_OFF].ki & EV_HOP))
+				__builtin_prefetch(&s->msgs[s->heap[HEAP_OFF].ki & ~EV_HOP]);
+			uint32_t idx = e.ki & ~EV_HOP;
+			rc = (e.ki & EV_HOP) ? on_hop(s, idx, e.t) : make_ready(s, idx, e.t);
 		}
 		if (rc < 0)
 			return rc;
