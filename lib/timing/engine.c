@@ -320,6 +320,19 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 	return 0;
 }
 
+void pf_tm_link_read(const struct pf_tm_link *L, int up, podfab_link_stats_t *out)
+{
+	memset(out, 0, sizeof *out);
+	out->messages = atomic_load_explicit(&L->messages, memory_order_relaxed);
+	out->bytes = atomic_load_explicit(&L->bytes, memory_order_relaxed);
+	out->wire_bytes = atomic_load_explicit(&L->wire_bytes, memory_order_relaxed);
+	out->flits = atomic_load_explicit(&L->flits, memory_order_relaxed);
+	out->busy_ns = (double)atomic_load_explicit(&L->busy_ps, memory_order_relaxed) / 1000.0;
+	out->queue_ns = (double)atomic_load_explicit(&L->queue_ps, memory_order_relaxed) / 1000.0;
+	out->replays = atomic_load_explicit(&L->replays, memory_order_relaxed);
+	out->up = up;
+}
+
 void pf_tm_flush(struct pf_tm *tm)
 {
 	for (uint32_t i = 0; i < tm->ndirty; i++) {

@@ -406,17 +406,9 @@ PODFAB_EXPORT int podfab_link_stats(podfab_t pf, uint32_t dlink, podfab_link_sta
 	if (dlink >= 2 * pf->tsh->nlinks)
 		return pf_err(PODFAB_EINVAL, "directed link %u does not exist (the model has %u links, %u directed)",
 			      dlink, pf->tsh->nlinks, 2 * pf->tsh->nlinks);
-	const struct pf_tm_link *L = &pf_tm_links(pf->tsh)[dlink];
 	pf_tm_flush(pf->tm); /* this accelerator's share; the others add theirs every few thousand messages */
-	memset(out, 0, sizeof *out);
-	out->messages = atomic_load_explicit(&L->messages, memory_order_relaxed);
-	out->bytes = atomic_load_explicit(&L->bytes, memory_order_relaxed);
-	out->wire_bytes = atomic_load_explicit(&L->wire_bytes, memory_order_relaxed);
-	out->flits = atomic_load_explicit(&L->flits, memory_order_relaxed);
-	out->busy_ns = (double)atomic_load_explicit(&L->busy_ps, memory_order_relaxed) / 1000.0;
-	out->queue_ns = (double)atomic_load_explicit(&L->queue_ps, memory_order_relaxed) / 1000.0;
-	out->replays = atomic_load_explicit(&L->replays, memory_order_relaxed);
-	out->up = atomic_load_explicit(&pf_tm_up(pf->tsh)[dlink / 2], memory_order_relaxed) ? 1 : 0;
+	pf_tm_link_read(&pf_tm_links(pf->tsh)[dlink],
+			atomic_load_explicit(&pf_tm_up(pf->tsh)[dlink / 2], memory_order_relaxed) ? 1 : 0, out);
 	return 0;
 }
 

@@ -240,6 +240,9 @@ double pf_tm_hop(struct pf_tm *tm, uint32_t dlink, int resp, uint64_t payload, d
 int pf_tm_op(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, uint64_t req_bytes,
 	     uint64_t resp_bytes, double t, double *order, double *arrive, double *complete);
 
+/* A directed link's shared counters as the public record (relaxed reads). */
+void pf_tm_link_read(const struct pf_tm_link *L, int up, podfab_link_stats_t *out);
+
 /* Add the locally gathered counters to the shared ones (quiet, barrier, finalize, readers). */
 void pf_tm_flush(struct pf_tm *tm);
 
@@ -265,6 +268,9 @@ uint64_t pf_sim_seed(struct podfab_sim *sim);
 /* report.c */
 #include <stdio.h>
 int pf_tm_write_json(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo);
+/* A JSON string (escaped) and a JSON number (never inf or nan: 0 instead). */
+void pf_json_str(FILE *f, const char *s);
+void pf_json_num(FILE *f, double v);
 int pf_tm_write_report(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo, int top);
 
 #endif /* PF_TIMING_H */

@@ -149,7 +149,7 @@ static int finish_stream(FILE *f, const char *what)
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void jstr(FILE *f, const char *s)
+void pf_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -171,7 +171,7 @@ static void jstr(FILE *f, const char *s)
 }
 
 /* A number as JSON accepts it: never inf or nan. */
-static void jnum(FILE *f, double v)
+void pf_json_num(FILE *f, double v)
 {
 	if (!isfinite(v))
 		v = 0;
@@ -186,9 +186,9 @@ static void json_ctr(FILE *f, const struct dl_ctr *c)
 	fprintf(f, "\"messages\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"wire_bytes\": %" PRIu64
 		   ", \"flits\": %" PRIu64 ", \"busy_ns\": ",
 		c->messages, c->bytes, c->wire_bytes, c->flits);
-	jnum(f, (double)c->busy_ps / 1000.0);
+	pf_json_num(f, (double)c->busy_ps / 1000.0);
 	fputs(", \"queue_ns\": ", f);
-	jnum(f, (double)c->queue_ps / 1000.0);
+	pf_json_num(f, (double)c->queue_ps / 1000.0);
 	fprintf(f, ", \"replays\": %" PRIu64, c->replays);
 }
 
@@ -215,7 +215,7 @@ static void json_switches(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t 
 			continue;
 		fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", f);
 		first = 0;
-		jstr(f, n->name);
+		pf_json_str(f, n->name);
 		fputs(", \"ports\": [", f);
 		for (uint32_t p = 0; p < n->nports; p++) {
 			uint32_t lk = n->port_link[p];
@@ -252,25 +252,25 @@ int pf_tm_write_json(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo)
 	double t = model_time(sh);
 
 	fputs("{\"podfab_stats\": 1, \"job\": ", f);
-	jstr(f, sh->job);
+	pf_json_str(f, sh->job);
 	fputs(", \"model\": ", f);
-	jstr(f, sh->model);
+	pf_json_str(f, sh->model);
 	fputs(", \"family\": ", f);
-	jstr(f, podfab_topo_family(topo));
+	pf_json_str(f, podfab_topo_family(topo));
 	fputs(", \"timing\": ", f);
-	jstr(f, timing_name(sh->timing));
+	pf_json_str(f, timing_name(sh->timing));
 	fputs(", \"dilation\": ", f);
-	jnum(f, sh->dilation);
+	pf_json_num(f, sh->dilation);
 	fputs(", \"time_ns\": ", f);
-	jnum(f, t);
+	pf_json_num(f, t);
 
 	fputs(",\n  \"accels\": [", f);
 	for (uint32_t i = 0; i < sh->naccels; i++) {
 		fprintf(f, "%s\n    {\"id\": %" PRIu32 ", \"time_ns\": ", i ? "," : "", i);
-		jnum(f, ld_time(&accels[i].now));
+		pf_json_num(f, ld_time(&accels[i].now));
 		fprintf(f, ", \"ops\": %" PRIu64 ", \"requests\": %" PRIu64 ", \"state\": ", ld(&accels[i].ops),
 			ld(&accels[i].requests));
-		jstr(f, state_name(ld(&accels[i].state)));
+		pf_json_str(f, state_name(ld(&accels[i].state)));
 		fputc('}', f);
 	}
 	fputs(sh->naccels ? "\n  ]" : "]", f);
@@ -294,16 +294,16 @@ int pf_tm_write_json(FILE *f, const struct pf_tm_shared *sh, podfab_topo_t topo)
 		fprintf(f, "%s\n    {\"link\": %" PRIu32 ", \"dlink\": %" PRIu32 ", \"from\": ", first ? "" : ",",
 			d / 2, d);
 		first = 0;
-		jstr(f, node_name(topo, from));
+		pf_json_str(f, node_name(topo, from));
 		fputs(", \"to\": ", f);
-		jstr(f, node_name(topo, to));
+		pf_json_str(f, node_name(topo, to));
 		fputs(", \"class\": ", f);
-		jstr(f, l->cls ? l->cls : "");
+		pf_json_str(f, l->cls ? l->cls : "");
 		fprintf(f, ", \"up\": %s, ",
 			atomic_load_explicit((_Atomic uint8_t *)&up[d / 2], memory_order_relaxed) ? "true" : "false");
 		json_ctr(f, &c);
 		fputs(", \"utilisation\": ", f);
-		jnum(f, t > 0 ? (double)c.busy_ps / 1000.0 / t : 0.0);
+		pf_json_num(f, t > 0 ? (double)c.busy_ps / 1000.0 / t : 0.0);
 		fputc('}', f);
 	}
 	fputs(first ? "]" : "\n  ]", f);

@@ -615,15 +615,6 @@ PODFAB_EXPORT int podfab_sim_link_stats(podfab_sim_t s, uint32_t dlink, podfab_l
 	if (dlink >= 2 * s->topo->nlinks)
 		return pf_err(PODFAB_EINVAL, "directed link %u does not exist (%u directed links)", dlink,
 			      2 * s->topo->nlinks);
-	const struct pf_tm_link *L = &s->links[dlink];
-	memset(out, 0, sizeof *out);
-	out->messages = atomic_load_explicit(&L->messages, memory_order_relaxed);
-	out->bytes = atomic_load_explicit(&L->bytes, memory_order_relaxed);
-	out->wire_bytes = atomic_load_explicit(&L->wire_bytes, memory_order_relaxed);
-	out->flits = atomic_load_explicit(&L->flits, memory_order_relaxed);
-	out->busy_ns = (double)atomic_load_explicit(&L->busy_ps, memory_order_relaxed) / 1000.0;
-	out->queue_ns = (double)atomic_load_explicit(&L->queue_ps, memory_order_relaxed) / 1000.0;
-	out->replays = atomic_load_explicit(&L->replays, memory_order_relaxed);
-	out->up = s->topo->links[dlink / 2].up;
+	pf_tm_link_read(&s->links[dlink], s->topo->links[dlink / 2].up, out);
 	return 0;
 }

@@ -15,34 +15,6 @@
 
 #include "pf_internal.h"
 
-static void j_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* A finite number (JSON has no inf or nan: those become null). */
-static void j_num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "%.10g", v);
-	else
-		fputs("null", f);
-}
-
 /* A CSV field: quoted when it holds a comma, quote or line break. */
 static void c_str(FILE *f, const char *s)
 {
@@ -95,24 +67,24 @@ PODFAB_EXPORT int podfab_sim_write_json(podfab_sim_t sim, FILE *f)
 		return rc;
 	podfab_topo_t t = podfab_sim_model(sim);
 	fputs("{\"model\": ", f);
-	j_str(f, podfab_topo_spec(t));
+	pf_json_str(f, podfab_topo_spec(t));
 	fputs(",\n \"summary\": {", f);
 	fputs("\"end_ns\": ", f);
-	j_num(f, r.end_ns);
+	pf_json_num(f, r.end_ns);
 	fprintf(f, ", \"ops\": %" PRIu64 ", \"requests\": %" PRIu64 ", \"hops\": %" PRIu64
 		", \"bytes\": %" PRIu64, r.ops, r.requests, r.hops, r.bytes);
 	fputs(", \"bandwidth_gbs\": ", f);
-	j_num(f, r.bandwidth_gbs);
+	pf_json_num(f, r.bandwidth_gbs);
 	fputs(",\n  \"latency_ns\": {\"mean\": ", f);
-	j_num(f, r.lat_mean_ns);
+	pf_json_num(f, r.lat_mean_ns);
 	fputs(", \"p50\": ", f);
-	j_num(f, r.lat_p50_ns);
+	pf_json_num(f, r.lat_p50_ns);
 	fputs(", \"p90\": ", f);
-	j_num(f, r.lat_p90_ns);
+	pf_json_num(f, r.lat_p90_ns);
 	fputs(", \"p99\": ", f);
-	j_num(f, r.lat_p99_ns);
+	pf_json_num(f, r.lat_p99_ns);
 	fputs(", \"max\": ", f);
-	j_num(f, r.lat_max_ns);
+	pf_json_num(f, r.lat_max_ns);
 	fputs("}},\n \"links\": [", f);
 	uint32_t nl = podfab_topo_nlinks(t);
 	int first = 1;
@@ -127,19 +99,19 @@ PODFAB_EXPORT int podfab_sim_write_json(podfab_sim_t sim, FILE *f)
 		fprintf(f, "%s{\"link\": %" PRIu32 ", \"dlink\": %" PRIu32 ", \"from\": ",
 			first ? "\n  " : ",\n  ", dl / 2, dl);
 		first = 0;
-		j_str(f, node_name(t, from));
+		pf_json_str(f, node_name(t, from));
 		fputs(", \"to\": ", f);
-		j_str(f, node_name(t, to));
+		pf_json_str(f, node_name(t, to));
 		fputs(", \"class\": ", f);
-		j_str(f, l->cls);
+		pf_json_str(f, l->cls);
 		fprintf(f, ", \"messages\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"wire_bytes\": %" PRIu64
 			", \"flits\": %" PRIu64 ", \"busy_ns\": ", st.messages, st.bytes, st.wire_bytes,
 			st.flits);
-		j_num(f, st.busy_ns);
+		pf_json_num(f, st.busy_ns);
 		fputs(", \"queue_ns\": ", f);
-		j_num(f, st.queue_ns);
+		pf_json_num(f, st.queue_ns);
 		fprintf(f, ", \"replays\": %" PRIu64 ", \"utilisation\": ", st.replays);
-		j_num(f, r.end_ns > 0.0 ? st.busy_ns / r.end_ns : 0.0);
+		pf_json_num(f, r.end_ns > 0.0 ? st.busy_ns / r.end_ns : 0.0);
 		fputc('}', f);
 	}
 	fputs(first ? "]}\n" : "\n ]}\n", f);
