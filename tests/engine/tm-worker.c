@@ -110,6 +110,9 @@ int main(int argc, char **argv)
 	/* (a) zero-load latency of blocking operations */
 	if (id == 0) {
 		/* let the barrier's own messages drain off the links first */
+		CHECK(podfab_time_advance(pf, -1.0) == -PODFAB_EINVAL && podfab_time_advance(pf, 1e30) == -PODFAB_EINVAL &&
+			      podfab_time_advance(pf, NAN) == -PODFAB_EINVAL,
+		      "time_advance accepted a negative, huge or NaN step");
 		CHECK(podfab_time_advance(pf, 10000.0) == 0, "time_advance");
 		for (int d = 1; d < n; d++) {
 			double t0, t1;
