@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --seed N           seed of bit errors and generated traffic (default: the model's)\n"
 		"  --window N         operations in flight per source accelerator (0: unlimited)\n"
+		"  --mode MODE        request (every request and response, hop by hop; default) or\n"
+		"                     flow (operations share link bandwidth max-min fairly: large messages)\n"
 		"  --json FILE        per-link report as JSON\n"
 		"  --csv FILE         per-link report as CSV\n"
 		"  --trace FILE       sampled requests hop by hop as Chrome/Perfetto trace events\n"
@@ -538,7 +540,7 @@ static char *with_seed(const char *spec, uint64_t seed, int have)
 
 int main(int argc, char **argv)
 {
-	const char *json = NULL, *csv = NULL, *trace = NULL, *dot = NULL, *hist = NULL;
+	const char *json = NULL, *csv = NULL, *trace = NULL, *dot = NULL, *hist = NULL, *mode = "request";
 	const char *pos[MAX_TRAFFIC + 1];
 	int npos = 0, quiet = 0, force_progress = 0, have_seed = 0, opts = 1;
 	uint64_t seed = 0, window = 0, every = 1000;
@@ -578,7 +580,8 @@ int main(int argc, char **argv)
 				    : !strcmp(a, "--csv")	? &csv
 				    : !strcmp(a, "--trace")	? &trace
 				    : !strcmp(a, "--dot")	? &dot
-				    : !strcmp(a, "--histogram") ? &hist : NULL;
+				    : !strcmp(a, "--histogram") ? &hist
+				    : !strcmp(a, "--mode")	? &mode : NULL;
 		uint64_t *nval = !strcmp(a, "--seed")		? &seed
 				 : !strcmp(a, "--window")	? &window
 				 : !strcmp(a, "--trace-every") ? &every : NULL;
@@ -605,13 +608,18 @@ int main(int argc, char **argv)
 	}
 	if (npos < 2)
 		return fail_usage(npos ? "no TRAFFIC after MODEL" : "no MODEL and TRAFFIC", NULL, "");
+	podfab_sim_mode_t m = PODFAB_SIM_MODE_REQUEST;
+	if (!strcmp(mode, "flow"))
+		m = PODFAB_SIM_MODE_FLOW;
+	else if (strcmp(mode, "request"))
+		return fail_usage("option '--mode': '", mode, "' is not request or flow");
 
 	podfab_topo_t topo;
 	int rc = podfab_topo_load(pos[0], &topo);
 	if (rc < 0)
 		return fail_lib(pos[0], rc);
 	podfab_sim_config_t cfg = {.size = sizeof cfg, .seed = seed, .window = (uint32_t)window,
-				   .trace_every = trace ? (uint32_t)every : 0};
+				   .trace_every = trace ? (uint32_t)every : 0, .mode = m};
 	podfab_sim_t sim;
 	if ((rc = podfab_sim_new(topo, &cfg, &sim)) < 0) {
 		int st = fail_lib(pos[0], rc);

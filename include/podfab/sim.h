@@ -47,12 +47,27 @@ typedef struct podfab_sim_op {
 	double delay;           /**< ns after `after` completes (local compute) */
 } podfab_sim_op_t;
 
+/** How operations move through the model (podfab_sim_config_t.mode). */
+typedef enum podfab_sim_mode {
+	/** Every request and response is an event at each link it crosses (queueing, packetisation, replays). */
+	PODFAB_SIM_MODE_REQUEST = 0,
+	/**
+	 * Every operation is a flow over its routes that shares each link's
+	 * bandwidth max-min fairly with the flows active with it: fast for very
+	 * large messages, where the pipeline of requests is full and queueing
+	 * delay is small beside the transfer time (see podfab-sim(1), MODES).
+	 */
+	PODFAB_SIM_MODE_FLOW = 1,
+	PODFAB_SIM_MODE_MAX
+} podfab_sim_mode_t;
+
 /** Configuration; set size = sizeof(podfab_sim_config_t) (fields are only appended). */
 typedef struct podfab_sim_config {
 	uint32_t size;
 	uint64_t seed;          /**< bit-error draws and generated traffic (0: the model's seed) */
 	uint32_t window;        /**< operations in flight per source accelerator (0: unlimited) */
 	uint32_t trace_every;   /**< keep 1 request in N hop by hop for podfab_sim_trace (0: none) */
+	podfab_sim_mode_t mode; /**< request-level (default) or flow-level */
 } podfab_sim_config_t;
 
 PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *cfg, podfab_sim_t *sim);

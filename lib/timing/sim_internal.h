@@ -1,0 +1,86 @@
+/*
+ * sim_internal.h - the simulator's state, shared by its request-level core
+ * (sim.c), its flow-level mode (sim_flow.c) and its outputs.
+ */
+#ifndef PF_SIM_INTERNAL_H
+#define PF_SIM_INTERNAL_H
+
+#include <podfab/sim.h>
+
+#include "pf_timing.h"
+
+#define SIM_MAX_HOPS 32
+#define NONE32 UINT32_MAX
+
+struct sim_op {
+	podfab_sim_op_t in;
+	double ready, complete;
+	uint32_t nreq, left;
+	uint32_t next_wait;      /* next operation in its source's queue */
+	uint32_t first_child;    /* operations that wait for this one (CSR into children) */
+	uint32_t nchild;
+};
+
+struct sim_msg {
+	uint32_t op;
+	uint32_t req;
+	uint8_t resp, hop, nh, traced;
+	uint32_t payload;
+	double tail;
+	uint32_t dl[SIM_MAX_HOPS];
+	uint32_t next_free;
+};
+
+/*
+ * 16 bytes, so that the four children of a node of the 4-ary heap share one
+ * cache line (the heap is stored 3 places in, on a 64-byte boundary).  seq
+ * breaks ties of time; it wraps after 2^32 events, long after any two events
+ * of one time have left the queue.
+ */
+struct sim_ev {
+	double t;
+	uint32_t seq;
+	uint32_t ki; /* kind << 31 | index: kind 0 READY (an operation), 1 HOP (a message) */
+};
+#define EV_HOP 0x80000000u
+#define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
+
+struct sim_src {
+	uint32_t inflight;
+	uint32_t head, tail; /* queue of ready operations */
+};
+
+struct podfab_sim {
+	podfab_topo_t topo;
+	podfab_sim_config_t cfg;
+	struct pf_tm tm;
+	struct pf_tm_link *links;
+	struct pf_tm_accel *accels;
+	struct sim_op *ops;
+	uint64_t nops, cap_ops;
+	uint32_t *children;
+	uint32_t *roots;         /* operations without a dependency, by (time, id) */
+	uint64_t nroots, next_root;
+	struct sim_msg *msgs;
+	uint32_t nmsgs, cap_msgs, free_msg;
+	struct sim_ev *heap;     /* 64-byte aligned; see HEAP_OFF */
+	uint64_t nheap, cap_heap;
+	uint32_t seq;
+	struct sim_src *src;
+	double *lat;
+	podfab_sim_hop_trace_t *trace;
+	uint64_t ntrace, cap_trace;
+	uint64_t requests, hops, bytes, reqs_done, req_counter;
+	double end;
+	int ran;
+};
+
+/*
+ * The flow-level mode (sim_flow.c): runs every operation as a flow sharing
+ * link bandwidth max-min fairly; fills what the request-level run fills
+ * (ops[].ready/complete, lat[], end, requests, hops, the links' counters).
+ * Called by podfab_sim_run after the dependency lists (children) are built.
+ */
+int pf_sim_run_flow(podfab_sim_t s, void (*progress)(void *, double), void *arg);
+
+#endif /* PF_SIM_INTERNAL_H */
