@@ -81,6 +81,8 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->children);
 	free(s->roots);
 	free(s->msgs);
+	free(s->ext);
+	free(s->queue);
 	free(s->heap);
 	free(s->lat);
 	free(s->trace);
@@ -117,8 +119,8 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 	if (op->after != PODFAB_SIM_NONE && op->after >= s->nops)
 		return pf_err(PODFAB_EINVAL, "after=%llu names no earlier operation (%llu added)",
 			      (unsigned long long)op->after, (unsigned long long)s->nops);
-	if (s->nops >= EV_HOP - 1)
-		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_HOP - 2);
+	if (s->nops >= EV_INDEX)
+		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_INDEX);
 	if (s->nops == s->cap_ops) {
 		uint64_t cap = s->cap_ops ? 2 * s->cap_ops : 1024;
 		struct sim_op *n = realloc(s->ops, cap * sizeof *n);
@@ -141,16 +143,28 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 	return 0;
 }
 
-/* ---- events ----------------------------------------------------------- */
+/* ---- events -----------------------------------------------------------
+ *
+ * The heap holds operations that become ready, and the heads of queues of
+ * messages.  A message waits in the queue of where it comes from: the
+ * directed link it has just crossed (its next hop, or the response or next
+ * operation its arrival starts), or its source accelerator for an
+ * operation's first requests.  Each queue gets its messages in time order
+ * nearly always (a link passes messages on in the order it took them), so
+ * the heap merges a few thousand sorted queues instead of holding every
+ * message in flight; a message that would go before its queue's tail (a
+ * replay, a tail bound, a forwarding accelerator) goes into the heap by
+ * itself.  Events leave in (time, sequence) order either way.
+ */
 
 static inline int ev_before(const struct sim_ev *a, const struct sim_ev *b)
 {
 	return a->t < b->t || (a->t == b->t && (int32_t)(a->seq - b->seq) < 0);
 }
 
-static int ev_push(podfab_sim_t s, double t, uint32_t kind, uint32_t idx)
+static int heap_push(podfab_sim_t s, double t, uint32_t seq, uint32_t ki)
 {
-	if (s->nheap + HEAP_OFF >= s->cap_heap) {
+	if (pf_unlikely(s->nheap + HEAP_OFF >= s->cap_heap)) {
 		uint64_t cap = s->cap_heap ? 2 * s->cap_heap : 4096;
 		struct sim_ev *n = aligned_alloc(64, cap * sizeof *n);
 		if (!n)
@@ -162,7 +176,7 @@ static int ev_push(podfab_sim_t s, double t, uint32_t kind, uint32_t idx)
 		s->cap_heap = cap;
 	}
 	struct sim_ev *h = s->heap + HEAP_OFF;
-	struct sim_ev e = {t, s->seq++, (kind ? EV_HOP : 0) | idx};
+	struct sim_ev e = {t, seq, ki};
 	uint64_t i = s->nheap++;
 	while (i > 0) {
 		uint64_t p = (i - 1) / 4;
@@ -175,27 +189,59 @@ static int ev_push(podfab_sim_t s, double t, uint32_t kind, uint32_t idx)
 	return 0;
 }
 
-static struct sim_ev ev_pop(podfab_sim_t s)
+/* Put e in place of the root and restore the heap order. */
+static void heap_sift(podfab_sim_t s, struct sim_ev e)
 {
 	struct sim_ev *h = s->heap + HEAP_OFF;
-	struct sim_ev top = h[0], last = h[--s->nheap];
 	uint64_t i = 0, n = s->nheap;
 	for (;;) {
 		uint64_t c = 4 * i + 1, best = c;
 		if (c >= n)
 			break;
-		uint64_t e = c + 4 < n ? c + 4 : n;
-		for (uint64_t k = c + 1; k < e; k++)
+		uint64_t end = c + 4 < n ? c + 4 : n;
+		for (uint64_t k = c + 1; k < end; k++)
 			if (ev_before(&h[k], &h[best]))
 				best = k;
-		if (!ev_before(&h[best], &last))
+		if (!ev_before(&h[best], &e))
 			break;
 		h[i] = h[best];
 		i = best;
 	}
-	if (n)
-		h[i] = last;
-	return top;
+	h[i] = e;
+}
+
+static void heap_pop(podfab_sim_t s)
+{
+	struct sim_ev last = s->heap[HEAP_OFF + --s->nheap];
+	if (s->nheap)
+		heap_sift(s, last);
+}
+
+static int ready_push(podfab_sim_t s, double t, uint32_t op)
+{
+	return heap_push(s, t, s->seq++, EV_READY | op);
+}
+
+/* Message m's next event is at t, from queue q. */
+static int enqueue(podfab_sim_t s, uint32_t m, uint32_t q, double t)
+{
+	struct sim_msg *g = &s->msgs[m];
+	struct sim_queue *Q = &s->queue[q];
+	g->t = t;
+	g->seq = s->seq++;
+	g->next = NONE32;
+	if (Q->tail == NONE32) {
+		Q->head = Q->tail = m;
+		Q->tail_t = t;
+		return heap_push(s, t, g->seq, EV_QUEUE | q);
+	}
+	if (pf_likely(t >= Q->tail_t)) {
+		s->msgs[Q->tail].next = m;
+		Q->tail = m;
+		Q->tail_t = t;
+		return 0;
+	}
+	return heap_push(s, t, g->seq, EV_MSG | m);
 }
 
 static int msg_get(podfab_sim_t s, uint32_t *out)
@@ -203,37 +249,57 @@ static int msg_get(podfab_sim_t s, uint32_t *out)
 	if (s->free_msg == NONE32) {
 		if (s->nmsgs == s->cap_msgs) {
 			uint32_t cap = s->cap_msgs ? 2 * s->cap_msgs : 1024;
-			if (cap > EV_HOP || cap <= s->cap_msgs)
-				return pf_err(PODFAB_ETOOMANY, "more than %u messages in flight", EV_HOP);
+			if (cap > EV_INDEX || cap <= s->cap_msgs)
+				return pf_err(PODFAB_ETOOMANY, "more than %u messages in flight", EV_INDEX);
 			struct sim_msg *n = realloc(s->msgs, (size_t)cap * sizeof *n);
 			if (!n)
 				return pf_err(PODFAB_ENOMEM, "%u messages in flight", cap);
 			s->msgs = n;
+			if (s->ext) {
+				uint32_t *x = realloc(s->ext, (size_t)cap * SIM_MAX_HOPS * sizeof *x);
+				if (!x)
+					return pf_err(PODFAB_ENOMEM, "routes of %u messages in flight", cap);
+				s->ext = x;
+			}
 			s->cap_msgs = cap;
 		}
 		*out = s->nmsgs++;
 		return 0;
 	}
 	*out = s->free_msg;
-	s->free_msg = s->msgs[*out].next_free;
+	s->free_msg = s->msgs[*out].next;
 	return 0;
 }
 
-/* Start a message from a to b at time t (before a's egress latency). */
+static inline uint32_t msg_dl(const podfab_sim_t s, uint32_t m, const struct sim_msg *g, uint32_t i)
+{
+	return pf_likely(g->nh <= SIM_INLINE_HOPS) ? g->dl[i] : s->ext[(size_t)m * SIM_MAX_HOPS + i];
+}
+
+/* Start a message from a to b at time t (before a's egress latency); its first event goes to queue q. */
 static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a, uint32_t b, uint64_t payload,
-		uint64_t flow, int traced, double t)
+		uint64_t flow, int traced, double t, uint32_t q)
 {
 	uint32_t m = 0;
 	int rc = msg_get(s, &m);
 	if (rc)
 		return rc;
-	struct sim_msg *g = &s->msgs[m];
 	podfab_hop_t hops[SIM_MAX_HOPS];
 	int nh = pf_routes_query(s->topo, a, b, flow, hops, SIM_MAX_HOPS);
 	if (nh < 0)
 		return nh;
 	if (nh > SIM_MAX_HOPS)
 		return pf_err(PODFAB_EMODEL, "route %u -> %u has %d hops, more than %d", a, b, nh, SIM_MAX_HOPS);
+	struct sim_msg *g = &s->msgs[m];
+	uint32_t *dl = g->dl;
+	if (pf_unlikely(nh > SIM_INLINE_HOPS)) {
+		if (!s->ext) {
+			s->ext = malloc((size_t)s->cap_msgs * SIM_MAX_HOPS * sizeof *s->ext);
+			if (!s->ext)
+				return pf_err(PODFAB_ENOMEM, "routes of %u messages in flight", s->cap_msgs);
+		}
+		dl = s->ext + (size_t)m * SIM_MAX_HOPS;
+	}
 	g->op = op;
 	g->req = req;
 	g->resp = (uint8_t)resp;
@@ -242,13 +308,14 @@ static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a,
 	g->traced = (uint8_t)traced;
 	g->payload = (uint32_t)payload;
 	for (int i = 0; i < nh; i++)
-		g->dl[i] = hops[i].dlink;
+		dl[i] = hops[i].dlink;
 	double ready = t + s->tm.egress[a];
 	g->tail = ready;
-	return ev_push(s, ready, 1, m);
+	return enqueue(s, m, q, ready);
 }
 
-static int issue(podfab_sim_t s, uint32_t id, double t)
+/* Issue operation id at t; its requests' first events go to queue q. */
+static int issue(podfab_sim_t s, uint32_t id, double t, uint32_t q)
 {
 	struct sim_op *o = &s->ops[id];
 	uint64_t mr = s->tm.max_request[o->in.src];
@@ -261,7 +328,7 @@ static int issue(podfab_sim_t s, uint32_t id, double t)
 		int traced = s->cfg.trace_every && (s->req_counter % s->cfg.trace_every) == 0;
 		s->req_counter++;
 		uint64_t flow = ((uint64_t)id << 20) + (uint64_t)r * mr;
-		int rc = send(s, id, r, 0, o->in.src, o->in.dst, payload, flow, traced, t);
+		int rc = send(s, id, r, 0, o->in.src, o->in.dst, payload, flow, traced, t, q);
 		if (rc)
 			return rc;
 	}
@@ -276,7 +343,7 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	struct sim_src *q = &s->src[o->in.src];
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
-		return issue(s, id, t);
+		return issue(s, id, t, 2 * s->topo->nlinks + o->in.src);
 	o->next_wait = NONE32;
 	if (q->head == NONE32)
 		q->head = id;
@@ -286,7 +353,8 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	return 0;
 }
 
-static int op_done(podfab_sim_t s, uint32_t id, double t)
+/* Operation id completed at t (its last response came from queue from). */
+static int op_done(podfab_sim_t s, uint32_t id, double t, uint32_t from)
 {
 	struct sim_op *o = &s->ops[id];
 	o->complete = t;
@@ -300,7 +368,7 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 		double at = t + s->ops[ch].in.delay;
 		if (s->ops[ch].in.t > at)
 			at = s->ops[ch].in.t;
-		int rc = ev_push(s, at, 0, ch);
+		int rc = ready_push(s, at, ch);
 		if (rc)
 			return rc;
 	}
@@ -309,7 +377,7 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 		q->head = s->ops[next].next_wait;
 		if (q->head == NONE32)
 			q->tail = NONE32;
-		return issue(s, next, t);
+		return issue(s, next, t, from);
 	}
 	return 0;
 }
@@ -338,9 +406,10 @@ static int on_hop(podfab_sim_t s, uint32_t m, double t)
 {
 	struct sim_msg *g = &s->msgs[m];
 	int rc;
+	uint32_t q;
 	if (g->hop < g->nh) {
 		double start, tail = g->tail;
-		uint32_t dl = g->dl[g->hop];
+		uint32_t dl = msg_dl(s, m, g, g->hop);
 		double next = pf_tm_hop(&s->tm, dl, g->resp, g->payload, t, &tail, &start);
 		g->tail = tail;
 		g->hop++;
@@ -348,13 +417,16 @@ static int on_hop(podfab_sim_t s, uint32_t m, double t)
 		if (g->traced && (rc = trace_add(s, g, dl, start, next)))
 			return rc;
 		if (g->hop < g->nh)
-			return ev_push(s, next, 1, m);
+			return enqueue(s, m, dl, next);
 		t = next; /* arrived (the last element is an accelerator: store-and-forward) */
+		q = dl;   /* what the arrival starts comes after what came before it on dl */
+	} else {
+		q = 2 * s->topo->nlinks + s->ops[g->op].in.dst; /* no hops: source = destination */
 	}
 	/* The message is at its destination. */
 	uint32_t op = g->op, req = g->req;
 	int resp = g->resp, traced = g->traced;
-	g->next_free = s->free_msg;
+	g->next = s->free_msg;
 	s->free_msg = m;
 	struct sim_op *o = &s->ops[op];
 	if (!resp) {
@@ -362,11 +434,11 @@ static int on_hop(podfab_sim_t s, uint32_t m, double t)
 		uint64_t chunk = o->in.bytes - (uint64_t)req * mr < mr ? o->in.bytes - (uint64_t)req * mr : mr;
 		uint64_t payload = o->in.kind == PODFAB_SIM_WRITE ? 0 : chunk;
 		uint64_t flow = ((uint64_t)op << 20) + (uint64_t)req * mr;
-		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, traced, t);
+		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, traced, t, q);
 	}
 	s->reqs_done++;
 	if (--o->left == 0)
-		return op_done(s, op, t);
+		return op_done(s, op, t, q);
 	return 0;
 }
 
@@ -414,6 +486,12 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	for (uint32_t a = 0; a < s->topo->naccels; a++)
 		s->src[a].head = s->src[a].tail = NONE32;
 	s->free_msg = NONE32;
+	s->nqueues = 2 * s->topo->nlinks + s->topo->naccels;
+	s->queue = malloc(((size_t)s->nqueues + 1) * sizeof *s->queue);
+	if (!s->queue)
+		return pf_err(PODFAB_ENOMEM, "queues of %u links", s->topo->nlinks);
+	for (uint32_t i = 0; i < s->nqueues; i++)
+		s->queue[i].head = s->queue[i].tail = NONE32;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW)
 		return pf_sim_run_flow(s, progress, arg);
 	/*
@@ -453,12 +531,23 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 			uint32_t id = s->roots[s->next_root++];
 			rc = make_ready(s, id, s->ops[id].in.t);
 		} else {
-			struct sim_ev e = ev_pop(s);
-			/* The next event's message is likely a cache miss: start loading it now. */
-			if (s->nheap && (s->heap[HEAP_OFF].ki & EV_HOP))
-				__builtin_prefetch(&s->msgs[s->heap[HEAP_OFF].ki & ~EV_HOP]);
-			uint32_t idx = e.ki & ~EV_HOP;
-			rc = (e.ki & EV_HOP) ? on_hop(s, idx, e.t) : make_ready(s, idx, e.t);
+			struct sim_ev e = s->heap[HEAP_OFF];
+			uint32_t idx = e.ki & EV_INDEX;
+			if ((e.ki & EV_KIND) == EV_QUEUE) {
+				struct sim_queue *Q = &s->queue[idx];
+				uint32_t m = Q->head, nx = s->msgs[m].next;
+				if (nx != NONE32) {
+					Q->head = nx;
+					heap_sift(s, (struct sim_ev){s->msgs[nx].t, s->msgs[nx].seq, e.ki});
+				} else {
+					Q->head = Q->tail = NONE32;
+					heap_pop(s);
+				}
+				rc = on_hop(s, m, e.t);
+			} else {
+				heap_pop(s);
+				rc = (e.ki & EV_KIND) == EV_MSG ? on_hop(s, idx, e.t) : make_ready(s, idx, e.t);
+			}
 		}
 		if (rc < 0)
 			return rc;

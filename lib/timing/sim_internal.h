@@ -21,29 +21,45 @@ struct sim_op {
 	uint32_t nchild;
 };
 
+/*
+ * A request or response in flight (one cache line).  It waits in the queue of
+ * where it comes from (see sim.c) until its event time t.
+ */
+#define SIM_INLINE_HOPS 6
 struct sim_msg {
-	uint32_t op;
-	uint32_t req;
-	uint8_t resp, hop, nh, traced;
+	double t;                /* its next event: the head at the near end of link dl[hop] */
+	double tail;             /* when its tail is at the near end */
+	uint32_t seq;            /* order among events of one time */
+	uint32_t next;           /* the next message of its queue, or of the free list */
+	uint32_t op, req;
 	uint32_t payload;
-	double tail;
-	uint32_t dl[SIM_MAX_HOPS];
-	uint32_t next_free;
+	uint8_t resp, hop, nh, traced;
+	uint32_t dl[SIM_INLINE_HOPS]; /* the route's directed links; longer routes: ext[m * SIM_MAX_HOPS] */
 };
 
 /*
- * 16 bytes, so that the four children of a node of the 4-ary heap share one
- * cache line (the heap is stored 3 places in, on a 64-byte boundary).  seq
- * breaks ties of time; it wraps after 2^32 events, long after any two events
- * of one time have left the queue.
+ * An event of the heap: 16 bytes, so that the four children of a node of the
+ * 4-ary heap share one cache line (the heap is stored 3 places in, on a
+ * 64-byte boundary).  seq breaks ties of time; it wraps after 2^32 events,
+ * long after any two events of one time have left the queue.
  */
 struct sim_ev {
 	double t;
 	uint32_t seq;
-	uint32_t ki; /* kind << 31 | index: kind 0 READY (an operation), 1 HOP (a message) */
+	uint32_t ki; /* kind | index */
 };
-#define EV_HOP 0x80000000u
+#define EV_READY 0x00000000u /* an operation may be issued */
+#define EV_QUEUE 0x40000000u /* the head of a queue of messages */
+#define EV_MSG 0x80000000u   /* one message out of its queue's time order */
+#define EV_KIND 0xc0000000u
+#define EV_INDEX 0x3fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
+
+/* A queue of messages in time order: head, tail and the tail's time. */
+struct sim_queue {
+	uint32_t head, tail;
+	double tail_t;
+};
 
 struct sim_src {
 	uint32_t inflight;
@@ -62,7 +78,10 @@ struct podfab_sim {
 	uint32_t *roots;         /* operations without a dependency, by (time, id) */
 	uint64_t nroots, next_root;
 	struct sim_msg *msgs;
+	uint32_t *ext;           /* routes longer than SIM_INLINE_HOPS, SIM_MAX_HOPS per message, or NULL */
 	uint32_t nmsgs, cap_msgs, free_msg;
+	struct sim_queue *queue; /* [2 * nlinks + naccels]: per directed link, then per accelerator */
+	uint32_t nqueues;
 	struct sim_ev *heap;     /* 64-byte aligned; see HEAP_OFF */
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
