@@ -51,6 +51,8 @@ struct pf_routes {
 	uint32_t *set_start;   /* per global set: first candidate in pool */
 	uint32_t *set_cnt;
 	uint32_t *pool;        /* candidate directed links */
+	uint32_t *far;         /* per directed link: the node it leads to (a compact copy of links[]) */
+	uint8_t *retimer;      /* per node: 1 for a retimer */
 	/* dimension-order routing */
 	int dor;
 	int ndims;
@@ -538,6 +540,8 @@ static void routes_release(struct pf_routes *r, uint32_t nnodes)
 	free(r->set_start);
 	free(r->set_cnt);
 	free(r->pool);
+	free(r->far);
+	free(r->retimer);
 	free(r->dor_dlink);
 	free(r);
 }
@@ -640,6 +644,18 @@ int pf_routes_build(podfab_topo_t t)
 	int rc = build_tables(&b);
 	if (!rc)
 		rc = dor_setup(t, r);
+	if (!rc) {
+		r->far = malloc((2 * (size_t)t->nlinks + 1) * sizeof *r->far);
+		r->retimer = malloc((size_t)t->nnodes + 1);
+		if (!r->far || !r->retimer)
+			rc = pf_err(PODFAB_ENOMEM, "routing tables for %u links", t->nlinks);
+	}
+	if (!rc) {
+		for (uint32_t d = 0; d < 2 * t->nlinks; d++)
+			r->far[d] = far_of(t, d);
+		for (uint32_t v = 0; v < t->nnodes; v++)
+			r->retimer[v] = t->nodes[v].kind == PODFAB_NODE_RETIMER;
+	}
 	build_free(&b);
 	if (rc) {
 		routes_release(r, t->nnodes);
@@ -656,7 +672,7 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	int count = 0;
 	while (cur != dn) {
 		uint32_t dl;
-		if (t->nodes[cur].kind == PODFAB_NODE_RETIMER) {
+		if (r->retimer[cur]) {
 			uint32_t l = retimer_out(t, cur, in);
 			dl = dlink_from(t, l, cur);
 		} else {
@@ -679,7 +695,7 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 			}
 			dl = r->pool[r->set_start[s] + i];
 		}
-		uint32_t u = far_of(t, dl);
+		uint32_t u = r->far[dl];
 		if (count < max) {
 			hops[count].dlink = dl;
 			hops[count].node = u;

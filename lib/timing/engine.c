@@ -72,7 +72,6 @@ static void dl_params(struct pf_tm *tm, podfab_topo_t t, uint32_t d)
 	struct pf_tm_dl *p = &tm->dl[d];
 	double rate = (double)l->lanes * l->lane_gbps / 8.0; /* bytes per ns */
 	const podfab_encoding_t *e = l->enc;
-	p->enc = e;
 	p->ns_per_byte = rate > 0 ? 1.0 / rate : 0.0;
 	p->prop_ns = l->prop_ns;
 	int fec_here = e && e->fec_codeword_bytes && !(v->kind == PODFAB_NODE_RETIMER && !v->fec_terminate);
@@ -84,12 +83,12 @@ static void dl_params(struct pf_tm *tm, podfab_topo_t t, uint32_t d)
 	if (ct && !(p->head_cap < INFINITY))
 		p->head_cap = 0.0; /* no unit to cut through on: whole message */
 	p->log_ok_per_byte = log_ok_per_byte(l);
-	p->req_hdr = e ? e->req_header_bytes : 0;
+	p->req_hdr = (uint16_t)(e ? e->req_header_bytes : 0);
 	if (e && e->flit_payload_bytes && e->flit_bytes) {
 		p->flit_payload = e->flit_payload_bytes;
 		p->wire_per_flit = podfab_encoding_wire_bytes(e, 0, e->flit_payload_bytes); /* one whole flit */
 	}
-	p->resp_hdr = e ? e->resp_header_bytes : 0;
+	p->resp_hdr = (uint16_t)(e ? e->resp_header_bytes : 0);
 }
 
 static uint64_t splitmix(uint64_t *x)
@@ -123,17 +122,29 @@ int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, s
 	tm->nlinks = topo->nlinks;
 	tm->naccels = topo->naccels;
 	tm->counters = 1;
-	tm->dl = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->dl);
+	size_t dlsize = (2 * (size_t)topo->nlinks + 1) * sizeof *tm->dl;
+	tm->dl = aligned_alloc(64, (dlsize + 63) & ~(size_t)63);
+	if (tm->dl)
+		memset(tm->dl, 0, dlsize);
 	tm->egress = calloc((size_t)topo->naccels + 1, sizeof *tm->egress);
 	tm->max_request = calloc((size_t)topo->naccels + 1, sizeof *tm->max_request);
-	tm->lctr = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->lctr);
+	size_t lsize = (2 * (size_t)topo->nlinks + 1) * sizeof *tm->lctr;
+	tm->lctr = aligned_alloc(64, (lsize + 63) & ~(size_t)63);
+	if (tm->lctr)
+		memset(tm->lctr, 0, lsize);
 	tm->dirty = calloc(2 * (size_t)topo->nlinks + 1, sizeof *tm->dirty);
 	if (!tm->dl || !tm->egress || !tm->max_request || !tm->lctr || !tm->dirty) {
 		pf_tm_fini(tm);
 		return pf_err(PODFAB_ENOMEM, "timing tables for %u links", topo->nlinks);
 	}
-	for (uint32_t d = 0; d < 2 * topo->nlinks; d++)
+	for (uint32_t d = 0; d < 2 * topo->nlinks; d++) {
+		const podfab_encoding_t *e = topo->links[d / 2].enc;
+		if (e && (e->req_header_bytes > UINT16_MAX || e->resp_header_bytes > UINT16_MAX)) {
+			pf_tm_fini(tm);
+			return pf_err(PODFAB_EMODEL, "encoding '%s' has a header above %u bytes", e->name, UINT16_MAX);
+		}
 		dl_params(tm, topo, d);
+	}
 	for (uint32_t i = 0; i < topo->nlinks; i++)
 		tm->any_down |= !topo->links[i].up;
 	for (uint32_t a = 0; a < topo->naccels; a++) {
@@ -260,7 +271,14 @@ static inline double hop(struct pf_tm *tm, uint32_t d, int resp, uint64_t payloa
 			k++;
 	}
 	double occupy = ser * (1.0 + k);
-	double start = tm->cal ? reserve_cal(tm, d, ready, occupy) : reserve(L, ready, occupy);
+	double start;
+	if (tm->local_busy) {
+		struct pf_tm_lctr *c = &tm->lctr[d];
+		start = c->busy > ready ? c->busy : ready;
+		c->busy = start + occupy;
+	} else {
+		start = tm->cal ? reserve_cal(tm, d, ready, occupy) : reserve(L, ready, occupy);
+	}
 	double redo = k * (ser + p->replay_ns);
 	double end = start + ser + redo;
 	if (end < *tail)
@@ -348,7 +366,9 @@ void pf_tm_flush(struct pf_tm *tm)
 			atomic_fetch_add_explicit(&L->queue_ps, c->queue_ps, memory_order_relaxed);
 		if (c->replays)
 			atomic_fetch_add_explicit(&L->replays, c->replays, memory_order_relaxed);
+		double busy = c->busy;
 		memset(c, 0, sizeof *c);
+		c->busy = busy;
 	}
 	tm->ndirty = 0;
 	tm->unflushed = 0;

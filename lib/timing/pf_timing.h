@@ -154,9 +154,8 @@ static inline void pf_tm_atomic_max(_Atomic uint64_t *w, double v)
 
 /* ---- the engine ------------------------------------------------------- */
 
-/* Parameters of one directed link, computed from the model (local memory). */
+/* Parameters of one directed link, computed from the model (local memory; one cache line). */
 struct pf_tm_dl {
-	const podfab_encoding_t *enc;
 	double ns_per_byte;          /* 8 / (lanes x lane rate); 0 if the rate is 0 */
 	double prop_ns;
 	double far_ns;               /* far element's latency + FEC decode there */
@@ -165,14 +164,15 @@ struct pf_tm_dl {
 	double log_ok_per_byte;      /* ln(P(no replay)) per wire byte; 0 = error-free */
 	double wire_per_flit;        /* wire bytes of one flit with framing and FEC (podfab_encoding_wire_bytes) */
 	uint32_t flit_payload;       /* payload bytes of one flit; 0 = no flits (header + payload as they are) */
-	uint32_t req_hdr, resp_hdr;
+	uint16_t req_hdr, resp_hdr;
 };
 
 /* Counters of one directed link gathered by one engine before they go to the shared ones. */
 struct pf_tm_lctr {
-	uint64_t messages, bytes, flits, busy_ps, queue_ps, replays, wire_bytes;
+	uint64_t messages, bytes, flits, busy_ps, queue_ps, wire_bytes;
+	uint32_t replays;
 	uint32_t dirty;
-	uint32_t pad;
+	double busy;                 /* the link's busy time when the engine keeps it here (local_busy) */
 };
 
 #define PF_TM_FLUSH_EVERY 4096u /* messages between flushes of the local counters */
@@ -194,7 +194,8 @@ struct pf_tm {
 	int any_down;                /* some link is down: check reachability before reserving anything */
 	uint32_t nbuckets;
 	uint64_t rng[2];
-	int counters;                /* 1: count per link (0 for podfab-sim's quick mode) */
+	int counters;                /* 1: count per link */
+	int local_busy;              /* 1: busy times in lctr[].busy, one timeline in this process (podfab-sim) */
 };
 
 /* Shape of an operation: payload carried by each direction, split into requests. */

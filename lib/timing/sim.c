@@ -61,6 +61,7 @@ PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *
 		rc = pf_err(PODFAB_ENOMEM, "simulator state for %u links", topo->nlinks);
 	if (!rc)
 		rc = pf_tm_init(&s->tm, topo, s->links, s->accels, s->cfg.seed, 0);
+	s->tm.local_busy = 1; /* one timeline: busy times beside the counters, no atomics */
 	if (rc) {
 		podfab_sim_free(s);
 		return rc;
@@ -80,9 +81,11 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->ops);
 	free(s->children);
 	free(s->roots);
-	free(s->msgs);
-	free(s->ext);
+	for (uint32_t i = 0; s->queue && i < s->nqueues; i++)
+		free(s->queue[i].buf);
 	free(s->queue);
+	free(s->loose);
+	free(s->ext);
 	free(s->heap);
 	free(s->lat);
 	free(s->trace);
@@ -189,6 +192,34 @@ static int heap_push(podfab_sim_t s, double t, uint32_t seq, uint32_t ki)
 	return 0;
 }
 
+/*
+ * Start loading what the next events need while this one is processed (with
+ * a million messages in flight each one is a miss): the state of the link the
+ * next event's message crosses (its message was loaded as a candidate last
+ * time), and the messages of the root's children, the candidates for the
+ * event after it.
+ */
+static inline void prefetch_next(podfab_sim_t s)
+{
+	const struct sim_ev *h = s->heap + HEAP_OFF;
+	uint64_t n = s->nheap < 5 ? s->nheap : 5;
+	if (n && (h[0].ki & EV_KIND) == EV_QUEUE) {
+		const struct sim_queue *Q = &s->queue[h[0].ki & EV_INDEX];
+		const struct sim_msg *m = &Q->buf[Q->head];
+		if (m->hop < m->nh && m->nh <= SIM_INLINE_HOPS) {
+			uint32_t d = m->dl[m->hop];
+			__builtin_prefetch(&s->tm.dl[d]);
+			__builtin_prefetch(&s->tm.lctr[d]);
+			__builtin_prefetch(&s->queue[d]);
+		}
+	}
+	for (uint64_t i = 1; i < n; i++)
+		if ((h[i].ki & EV_KIND) == EV_QUEUE) {
+			const struct sim_queue *Q = &s->queue[h[i].ki & EV_INDEX];
+			__builtin_prefetch(&Q->buf[Q->head]);
+		}
+}
+
 /* Put e in place of the root and restore the heap order. */
 static void heap_sift(podfab_sim_t s, struct sim_ev e)
 {
@@ -222,96 +253,123 @@ static int ready_push(podfab_sim_t s, double t, uint32_t op)
 	return heap_push(s, t, s->seq++, EV_READY | op);
 }
 
-/* Message m's next event is at t, from queue q. */
-static int enqueue(podfab_sim_t s, uint32_t m, uint32_t q, double t)
-{
-	struct sim_msg *g = &s->msgs[m];
-	struct sim_queue *Q = &s->queue[q];
-	g->t = t;
-	g->seq = s->seq++;
-	g->next = NONE32;
-	if (Q->tail == NONE32) {
-		Q->head = Q->tail = m;
-		Q->tail_t = t;
-		return heap_push(s, t, g->seq, EV_QUEUE | q);
-	}
-	if (pf_likely(t >= Q->tail_t)) {
-		s->msgs[Q->tail].next = m;
-		Q->tail = m;
-		Q->tail_t = t;
-		return 0;
-	}
-	return heap_push(s, t, g->seq, EV_MSG | m);
-}
+_Static_assert(sizeof(struct sim_msg) == 64, "a message is one cache line");
 
-static int msg_get(podfab_sim_t s, uint32_t *out)
+static int queue_grow(struct sim_queue *Q)
 {
-	if (s->free_msg == NONE32) {
-		if (s->nmsgs == s->cap_msgs) {
-			uint32_t cap = s->cap_msgs ? 2 * s->cap_msgs : 1024;
-			if (cap > EV_INDEX || cap <= s->cap_msgs)
-				return pf_err(PODFAB_ETOOMANY, "more than %u messages in flight", EV_INDEX);
-			struct sim_msg *n = realloc(s->msgs, (size_t)cap * sizeof *n);
-			if (!n)
-				return pf_err(PODFAB_ENOMEM, "%u messages in flight", cap);
-			s->msgs = n;
-			if (s->ext) {
-				uint32_t *x = realloc(s->ext, (size_t)cap * SIM_MAX_HOPS * sizeof *x);
-				if (!x)
-					return pf_err(PODFAB_ENOMEM, "routes of %u messages in flight", cap);
-				s->ext = x;
-			}
-			s->cap_msgs = cap;
-		}
-		*out = s->nmsgs++;
-		return 0;
-	}
-	*out = s->free_msg;
-	s->free_msg = s->msgs[*out].next;
+	uint32_t cap = Q->buf ? 2 * (Q->mask + 1) : 16;
+	if (cap > EV_INDEX)
+		return pf_err(PODFAB_ETOOMANY, "more than %u messages queued at one link", EV_INDEX);
+	struct sim_msg *n = aligned_alloc(64, (size_t)cap * sizeof *n);
+	if (!n)
+		return pf_err(PODFAB_ENOMEM, "a queue of %u messages", cap);
+	for (uint32_t i = 0; i < Q->count; i++)
+		n[i] = Q->buf[(Q->head + i) & Q->mask];
+	free(Q->buf);
+	Q->buf = n;
+	Q->head = 0;
+	Q->mask = cap - 1;
 	return 0;
 }
 
-static inline uint32_t msg_dl(const podfab_sim_t s, uint32_t m, const struct sim_msg *g, uint32_t i)
+/* Message *g (its next event at g->t) waits in queue q. */
+static int enqueue(podfab_sim_t s, const struct sim_msg *g, uint32_t q)
 {
-	return pf_likely(g->nh <= SIM_INLINE_HOPS) ? g->dl[i] : s->ext[(size_t)m * SIM_MAX_HOPS + i];
+	struct sim_queue *Q = &s->queue[q];
+	uint32_t seq = s->seq++;
+	if (pf_likely(!Q->count || g->t >= Q->tail_t)) {
+		if (pf_unlikely(!Q->buf || Q->count > Q->mask)) {
+			int rc = queue_grow(Q);
+			if (rc)
+				return rc;
+		}
+		struct sim_msg *d = &Q->buf[(Q->head + Q->count) & Q->mask];
+		*d = *g;
+		d->seq = seq;
+		Q->tail_t = g->t;
+		if (Q->count++)
+			return 0;
+		return heap_push(s, g->t, seq, EV_QUEUE | q);
+	}
+	uint32_t l = s->free_loose;
+	if (l != NONE32) {
+		s->free_loose = s->loose[l].op;
+	} else {
+		if (s->nloose == s->cap_loose) {
+			uint32_t cap = s->cap_loose ? 2 * s->cap_loose : 256;
+			if (cap > EV_INDEX)
+				return pf_err(PODFAB_ETOOMANY, "more than %u messages out of order", EV_INDEX);
+			struct sim_msg *n = realloc(s->loose, (size_t)cap * sizeof *n);
+			if (!n)
+				return pf_err(PODFAB_ENOMEM, "%u messages out of order", cap);
+			s->loose = n;
+			s->cap_loose = cap;
+		}
+		l = s->nloose++;
+	}
+	s->loose[l] = *g;
+	s->loose[l].seq = seq;
+	return heap_push(s, g->t, seq, EV_MSG | l);
+}
+
+/* A slot of SIM_MAX_HOPS links for a long route. */
+static int ext_get(podfab_sim_t s, uint32_t *slot)
+{
+	if (s->free_ext != NONE32) {
+		*slot = s->free_ext;
+		s->free_ext = s->ext[(size_t)*slot * SIM_MAX_HOPS];
+		return 0;
+	}
+	if (s->next_ext == s->cap_ext) {
+		uint32_t cap = s->cap_ext ? 2 * s->cap_ext : 256;
+		if (cap > EV_INDEX)
+			return pf_err(PODFAB_ETOOMANY, "more than %u long routes in flight", EV_INDEX);
+		uint32_t *n = realloc(s->ext, (size_t)cap * SIM_MAX_HOPS * sizeof *n);
+		if (!n)
+			return pf_err(PODFAB_ENOMEM, "%u long routes in flight", cap);
+		s->ext = n;
+		s->cap_ext = cap;
+	}
+	*slot = s->next_ext++;
+	return 0;
+}
+
+static inline uint32_t msg_dl(const podfab_sim_t s, const struct sim_msg *g, uint32_t i)
+{
+	return pf_likely(g->nh <= SIM_INLINE_HOPS) ? g->dl[i] : s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS + i];
 }
 
 /* Start a message from a to b at time t (before a's egress latency); its first event goes to queue q. */
 static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a, uint32_t b, uint64_t payload,
 		uint64_t flow, int traced, double t, uint32_t q)
 {
-	uint32_t m = 0;
-	int rc = msg_get(s, &m);
-	if (rc)
-		return rc;
 	podfab_hop_t hops[SIM_MAX_HOPS];
 	int nh = pf_routes_query(s->topo, a, b, flow, hops, SIM_MAX_HOPS);
 	if (nh < 0)
 		return nh;
 	if (nh > SIM_MAX_HOPS)
 		return pf_err(PODFAB_EMODEL, "route %u -> %u has %d hops, more than %d", a, b, nh, SIM_MAX_HOPS);
-	struct sim_msg *g = &s->msgs[m];
-	uint32_t *dl = g->dl;
+	struct sim_msg g;
+	uint32_t *dl = g.dl;
 	if (pf_unlikely(nh > SIM_INLINE_HOPS)) {
-		if (!s->ext) {
-			s->ext = malloc((size_t)s->cap_msgs * SIM_MAX_HOPS * sizeof *s->ext);
-			if (!s->ext)
-				return pf_err(PODFAB_ENOMEM, "routes of %u messages in flight", s->cap_msgs);
-		}
-		dl = s->ext + (size_t)m * SIM_MAX_HOPS;
+		uint32_t slot = 0;
+		int rc = ext_get(s, &slot);
+		if (rc)
+			return rc;
+		g.dl[0] = slot;
+		dl = s->ext + (size_t)slot * SIM_MAX_HOPS;
 	}
-	g->op = op;
-	g->req = req;
-	g->resp = (uint8_t)resp;
-	g->hop = 0;
-	g->nh = (uint8_t)nh;
-	g->traced = (uint8_t)traced;
-	g->payload = (uint32_t)payload;
+	g.op = op;
+	g.req = req;
+	g.resp = (uint8_t)resp;
+	g.hop = 0;
+	g.nh = (uint8_t)nh;
+	g.traced = (uint8_t)traced;
+	g.payload = (uint32_t)payload;
 	for (int i = 0; i < nh; i++)
 		dl[i] = hops[i].dlink;
-	double ready = t + s->tm.egress[a];
-	g->tail = ready;
-	return enqueue(s, m, q, ready);
+	g.t = g.tail = t + s->tm.egress[a];
+	return enqueue(s, &g, q);
 }
 
 /* Issue operation id at t; its requests' first events go to queue q. */
@@ -402,39 +460,42 @@ static int trace_add(podfab_sim_t s, const struct sim_msg *g, uint32_t dl, doubl
 	return 0;
 }
 
-static int on_hop(podfab_sim_t s, uint32_t m, double t)
+/* Message *g's event at t: its head is at the near end of its next link, or it has arrived. */
+static int on_hop(podfab_sim_t s, struct sim_msg *g, double t)
 {
-	struct sim_msg *g = &s->msgs[m];
 	int rc;
 	uint32_t q;
 	if (g->hop < g->nh) {
 		double start, tail = g->tail;
-		uint32_t dl = msg_dl(s, m, g, g->hop);
+		uint32_t dl = msg_dl(s, g, g->hop);
 		double next = pf_tm_hop(&s->tm, dl, g->resp, g->payload, t, &tail, &start);
 		g->tail = tail;
 		g->hop++;
 		s->hops++;
 		if (g->traced && (rc = trace_add(s, g, dl, start, next)))
 			return rc;
-		if (g->hop < g->nh)
-			return enqueue(s, m, dl, next);
+		if (g->hop < g->nh) {
+			g->t = next;
+			return enqueue(s, g, dl);
+		}
 		t = next; /* arrived (the last element is an accelerator: store-and-forward) */
 		q = dl;   /* what the arrival starts comes after what came before it on dl */
 	} else {
 		q = 2 * s->topo->nlinks + s->ops[g->op].in.dst; /* no hops: source = destination */
 	}
 	/* The message is at its destination. */
+	if (pf_unlikely(g->nh > SIM_INLINE_HOPS)) {
+		s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS] = s->free_ext;
+		s->free_ext = g->dl[0];
+	}
 	uint32_t op = g->op, req = g->req;
-	int resp = g->resp, traced = g->traced;
-	g->next = s->free_msg;
-	s->free_msg = m;
 	struct sim_op *o = &s->ops[op];
-	if (!resp) {
+	if (!g->resp) {
 		uint64_t mr = s->tm.max_request[o->in.src];
 		uint64_t chunk = o->in.bytes - (uint64_t)req * mr < mr ? o->in.bytes - (uint64_t)req * mr : mr;
 		uint64_t payload = o->in.kind == PODFAB_SIM_WRITE ? 0 : chunk;
 		uint64_t flow = ((uint64_t)op << 20) + (uint64_t)req * mr;
-		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, traced, t, q);
+		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, g->traced, t, q);
 	}
 	s->reqs_done++;
 	if (--o->left == 0)
@@ -485,13 +546,11 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	}
 	for (uint32_t a = 0; a < s->topo->naccels; a++)
 		s->src[a].head = s->src[a].tail = NONE32;
-	s->free_msg = NONE32;
+	s->free_loose = s->free_ext = NONE32;
 	s->nqueues = 2 * s->topo->nlinks + s->topo->naccels;
-	s->queue = malloc(((size_t)s->nqueues + 1) * sizeof *s->queue);
+	s->queue = calloc((size_t)s->nqueues + 1, sizeof *s->queue);
 	if (!s->queue)
 		return pf_err(PODFAB_ENOMEM, "queues of %u links", s->topo->nlinks);
-	for (uint32_t i = 0; i < s->nqueues; i++)
-		s->queue[i].head = s->queue[i].tail = NONE32;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW)
 		return pf_sim_run_flow(s, progress, arg);
 	/*
@@ -533,26 +592,39 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		} else {
 			struct sim_ev e = s->heap[HEAP_OFF];
 			uint32_t idx = e.ki & EV_INDEX;
+			struct sim_msg g;
 			if ((e.ki & EV_KIND) == EV_QUEUE) {
 				struct sim_queue *Q = &s->queue[idx];
-				uint32_t m = Q->head, nx = s->msgs[m].next;
-				if (nx != NONE32) {
-					Q->head = nx;
-					heap_sift(s, (struct sim_ev){s->msgs[nx].t, s->msgs[nx].seq, e.ki});
+				g = Q->buf[Q->head];
+				Q->head = (Q->head + 1) & Q->mask;
+				if (--Q->count) {
+					const struct sim_msg *nx = &Q->buf[Q->head];
+					heap_sift(s, (struct sim_ev){nx->t, nx->seq, e.ki});
 				} else {
-					Q->head = Q->tail = NONE32;
 					heap_pop(s);
 				}
-				rc = on_hop(s, m, e.t);
 			} else {
 				heap_pop(s);
-				rc = (e.ki & EV_KIND) == EV_MSG ? on_hop(s, idx, e.t) : make_ready(s, idx, e.t);
+				if ((e.ki & EV_KIND) == EV_READY) {
+					rc = make_ready(s, idx, e.t);
+					goto next;
+				}
+				g = s->loose[idx];
+				s->loose[idx].op = s->free_loose;
+				s->free_loose = idx;
 			}
+			prefetch_next(s);
+			rc = on_hop(s, &g, e.t);
 		}
+	next:
 		if (rc < 0)
 			return rc;
-		if (progress && ++tick % 65536 == 0)
-			progress(arg, total ? (double)s->reqs_done / (double)total : 1.0);
+		if (pf_unlikely(++tick % 65536 == 0)) {
+			if (progress)
+				progress(arg, total ? (double)s->reqs_done / (double)total : 1.0);
+			if (tick % (1u << 20) == 0)
+				pf_tm_flush(&s->tm); /* the local counters stay far from overflowing */
+		}
 	}
 	pf_tm_flush(&s->tm);
 	if (progress)

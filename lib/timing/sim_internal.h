@@ -22,19 +22,18 @@ struct sim_op {
 };
 
 /*
- * A request or response in flight (one cache line).  It waits in the queue of
- * where it comes from (see sim.c) until its event time t.
+ * A request or response in flight (one cache line).  It waits, by value, in
+ * the queue of where it comes from (see sim.c) until its event time t.
  */
-#define SIM_INLINE_HOPS 6
+#define SIM_INLINE_HOPS 7
 struct sim_msg {
 	double t;                /* its next event: the head at the near end of link dl[hop] */
 	double tail;             /* when its tail is at the near end */
 	uint32_t seq;            /* order among events of one time */
-	uint32_t next;           /* the next message of its queue, or of the free list */
 	uint32_t op, req;
 	uint32_t payload;
 	uint8_t resp, hop, nh, traced;
-	uint32_t dl[SIM_INLINE_HOPS]; /* the route's directed links; longer routes: ext[m * SIM_MAX_HOPS] */
+	uint32_t dl[SIM_INLINE_HOPS]; /* the route's directed links; nh > SIM_INLINE_HOPS: dl[0] is a slot of ext */
 };
 
 /*
@@ -55,9 +54,10 @@ struct sim_ev {
 #define EV_INDEX 0x3fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
 
-/* A queue of messages in time order: head, tail and the tail's time. */
+/* A queue of messages in time order: a ring of 2^k messages, and its tail's time. */
 struct sim_queue {
-	uint32_t head, tail;
+	struct sim_msg *buf;
+	uint32_t head, count, mask, pad;
 	double tail_t;
 };
 
@@ -77,11 +77,12 @@ struct podfab_sim {
 	uint32_t *children;
 	uint32_t *roots;         /* operations without a dependency, by (time, id) */
 	uint64_t nroots, next_root;
-	struct sim_msg *msgs;
-	uint32_t *ext;           /* routes longer than SIM_INLINE_HOPS, SIM_MAX_HOPS per message, or NULL */
-	uint32_t nmsgs, cap_msgs, free_msg;
 	struct sim_queue *queue; /* [2 * nlinks + naccels]: per directed link, then per accelerator */
 	uint32_t nqueues;
+	struct sim_msg *loose;   /* messages out of their queue's time order (heap events by themselves) */
+	uint32_t nloose, cap_loose, free_loose;
+	uint32_t *ext;           /* routes longer than SIM_INLINE_HOPS: slots of SIM_MAX_HOPS links */
+	uint32_t next_ext, cap_ext, free_ext;
 	struct sim_ev *heap;     /* 64-byte aligned; see HEAP_OFF */
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
