@@ -12,10 +12,11 @@
 #define SIM_MAX_HOPS 32
 #define NONE32 UINT32_MAX
 
+/* An operation; what a request's arrival reads (nreq, left, in, ready) comes first, in one cache line. */
 struct sim_op {
+	uint32_t nreq, left;
 	podfab_sim_op_t in;
 	double ready, complete;
-	uint32_t nreq, left;
 	uint32_t next_wait;      /* next operation in its source's queue */
 	uint32_t first_child;    /* operations that wait for this one (CSR into children) */
 	uint32_t nchild;
