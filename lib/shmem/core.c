@@ -237,6 +237,21 @@ static int find_image(struct dl_phdr_info *info, size_t sz, void *arg)
 }
 
 /*
+ * Copy whole pages of the program's data, padding between variables included
+ * (which AddressSanitizer would report through memcpy: its red zones).
+ */
+#if defined(__clang__) || defined(__GNUC__)
+__attribute__((no_sanitize_address))
+#endif
+static void copy_pages(void *to, const void *from, size_t n)
+{
+	volatile uint64_t *d = to;
+	const volatile uint64_t *f = from;
+	for (size_t i = 0; i < n / sizeof *d; i++)
+		d[i] = f[i];
+}
+
+/*
  * The other way to map the pages of a shared mapping again: through its file
  * in /proc/self/map_files (the segment's name is gone from /dev/shm by now).
  */
@@ -290,7 +305,7 @@ static int data_setup(void)
 		 * mremap with an old size of 0 maps the same pages of a shared mapping
 		 * a second time: the program's data become a view of the segment.
 		 */
-		memcpy(seg, (void *)s, size);
+		copy_pages(seg, (void *)s, size);
 		void *m = mremap(seg, 0, size, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)s);
 		if (m == MAP_FAILED) /* the data are untouched; valgrind, for one, refuses this */
 			m = map_again(seg, size, (void *)s);
@@ -379,11 +394,11 @@ static void data_teardown(void)
 		return;
 	void *copy = malloc(pfs.data_size);
 	if (copy) {
-		memcpy(copy, pfs.data_base, pfs.data_size);
+		copy_pages(copy, pfs.data_base, pfs.data_size);
 		void *m = mmap(pfs.data_base, pfs.data_size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (m != MAP_FAILED)
-			memcpy(pfs.data_base, copy, pfs.data_size);
+			copy_pages(pfs.data_base, copy, pfs.data_size);
 		free(copy);
 		pfs.data_symmetric = 0;
 	}
