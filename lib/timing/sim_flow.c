@@ -56,6 +56,7 @@ struct fl_sf {
 	double x;     /* rate, payload bytes per ns (INFINITY: no link of finite rate) */
 	double tail;  /* ns from its draining to its operation's completion */
 	uint32_t op, ent, nent;
+	uint32_t frozen; /* its rate is set (progressive filling); x may be INFINITY on links of no rate */
 };
 
 /* A timed event: an operation ready (READY) or complete (DONE). */
@@ -229,6 +230,7 @@ static int fill(struct flow *f)
 	for (uint64_t i = 0; i < f->nsf; i++) {
 		struct fl_sf *g = &f->sf[i];
 		g->x = INFINITY;
+		g->frozen = 0;
 		for (uint32_t k = 0; k < g->nent; k++) {
 			const struct fl_ent *e = &f->ent[g->ent + k];
 			if (f->cnt[e->dl]++ == 0)
@@ -282,8 +284,9 @@ static int fill(struct flow *f)
 			if (f->cnt[d] == 0)
 				break;
 			struct fl_sf *g = &f->sf[f->adj[j]];
-			if (g->x != INFINITY)
+			if (g->frozen)
 				continue;
+			g->frozen = 1;
 			g->x = lam;
 			for (uint32_t k = 0; k < g->nent; k++) {
 				const struct fl_ent *e = &f->ent[g->ent + k];
@@ -488,7 +491,13 @@ static int issue(struct flow *f, uint32_t id, double t)
 		G->last = r;
 		prev = g;
 	}
-	/* One sub-flow per group. */
+	/*
+	 * One sub-flow per operation: its requests' groups (routes) load their links
+	 * in proportion to the requests that take them, so an operation sprayed
+	 * over P planes loads each with its share (the recomputation costs one
+	 * flow per operation, not one per pair of routes).  Its tail is that of
+	 * the group with the longest transfer (W / R on its worst link).
+	 */
 	int kind = o->in.kind;
 	uint64_t need = f->nent;
 	for (uint32_t g = 0; g < f->ngrp; g++)
@@ -496,23 +505,24 @@ static int issue(struct flow *f, uint32_t id, double t)
 	uint64_t cap_sf = f->cap_sf;
 	int rc = grow((void **)&f->ent, &f->cap_ent, need, sizeof *f->ent, "link entries");
 	if (!rc)
-		rc = grow((void **)&f->sf, &cap_sf, f->nsf + f->ngrp, sizeof *f->sf, "sub-flows");
+		rc = grow((void **)&f->sf, &cap_sf, f->nsf + 1, sizeof *f->sf, "sub-flows");
 	if (rc)
 		return rc;
 	f->cap_sf = cap_sf;
-	o->left = f->ngrp;
+	o->left = 1;
 	o->complete = t;
+	struct fl_sf *sf = &f->sf[f->nsf++];
+	sf->op = id;
+	sf->size = sf->rem = (double)o->in.bytes;
+	sf->x = 0.0;
+	sf->ent = (uint32_t)f->nent;
+	sf->nent = 0;
+	sf->tail = 0.0;
+	double size = (double)o->in.bytes, group_worst = -1.0;
 	for (uint32_t g = 0; g < f->ngrp; g++) {
 		const struct fl_grp *G = &f->grp[g];
 		const uint32_t *rt = f->route + G->off;
 		uint64_t lc = (G->last + 1 == o->nreq) ? last_chunk : mr; /* its last request's payload */
-		uint64_t size = (uint64_t)G->nfull * mr + (G->npart ? last_chunk : 0);
-		struct fl_sf *sf = &f->sf[f->nsf++];
-		sf->op = id;
-		sf->size = sf->rem = (double)size;
-		sf->x = 0.0;
-		sf->ent = (uint32_t)f->nent;
-		sf->nent = 0;
 		double worst = -1.0, ser_last = 0.0;
 		for (uint32_t i = 0; i < G->nf + G->nr; i++) {
 			int resp = i >= G->nf;
@@ -527,7 +537,7 @@ static int issue(struct flow *f, uint32_t id, double t)
 			const struct pf_tm_dl *p = &tm->dl[d];
 			struct fl_msg mf = msg_on(p, resp, pf), mp = msg_on(p, resp, pp), ml = msg_on(p, resp, pl);
 			double W = (double)G->nfull * mf.w * (1.0 + mf.k) + (double)G->npart * mp.w * (1.0 + mp.k);
-			/* the same directed link twice (a route through it both ways): one entry */
+			/* a link of several groups (or of a route through it both ways): one entry */
 			uint32_t k = 0;
 			while (k < sf->nent && f->ent[sf->ent + k].dl != d)
 				k++;
@@ -536,20 +546,23 @@ static int issue(struct flow *f, uint32_t id, double t)
 				f->ent[sf->ent + k].c = 0.0;
 				sf->nent++;
 			}
-			f->ent[sf->ent + k].c += W / (double)size;
+			f->ent[sf->ent + k].c += W / size;
 			if (W / R > worst) {
 				worst = W / R;
 				ser_last = ml.w * (1.0 + ml.k) / R;
 			}
 		}
-		f->nent += sf->nent;
-		f->live_ent += sf->nent;
-		/* the tail: zero-load latency of the last request and its response, less one serialisation */
-		uint64_t qp = kind == PODFAB_SIM_READ ? 0 : lc, rp = kind == PODFAB_SIM_WRITE ? 0 : lc;
-		double a = zero_load(tm, rt, G->nf, 0, qp, tm->egress[src]);
-		double c = zero_load(tm, rt + G->nf, G->nr, 1, rp, a + tm->egress[dst]);
-		sf->tail = c - ser_last > 0.0 ? c - ser_last : 0.0;
+		if (worst > group_worst) {
+			/* the tail: zero-load latency of the last request and its response, less one serialisation */
+			uint64_t qp = kind == PODFAB_SIM_READ ? 0 : lc, rp = kind == PODFAB_SIM_WRITE ? 0 : lc;
+			double a = zero_load(tm, rt, G->nf, 0, qp, tm->egress[src]);
+			double c = zero_load(tm, rt + G->nf, G->nr, 1, rp, a + tm->egress[dst]);
+			sf->tail = c - ser_last > 0.0 ? c - ser_last : 0.0;
+			group_worst = worst;
+		}
 	}
+	f->nent += sf->nent;
+	f->live_ent += sf->nent;
 	return 0;
 }
 
