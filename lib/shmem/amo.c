@@ -45,7 +45,7 @@ static void amo(const char *fn, shmem_ctx_t ctx, const void *dest, size_t size, 
 {
 	PFS_NEED_INIT(fn);
 	pfs_ctx_check(fn, ctx);
-	pfs_check_pe(fn, pe);
+	pe = pfs_ctx_pe(fn, ctx, pe);
 	if (pfs_unlikely(!dest))
 		pfs_fail(fn, "dest is NULL");
 	if (pfs_unlikely(nbi && !result))

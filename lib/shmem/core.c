@@ -411,6 +411,7 @@ PFS_EXPORT void shmem_finalize(void)
 	int rc = podfab_barrier(pfs.accel);
 	if (rc < 0)
 		pfs_fail_rc("shmem_finalize", rc);
+	pfs_coll_fini();
 	pfs_team_fini();
 	pfs_ctx_fini();
 	/*

@@ -26,11 +26,12 @@
 			(rc) = (call);                                                              \
 	} while (0)
 
-static inline void rma_args(const char *fn, shmem_ctx_t ctx, int pe)
+/* Check the common arguments; returns the world number of pe. */
+static inline int rma_args(const char *fn, shmem_ctx_t ctx, int pe)
 {
 	PFS_NEED_INIT(fn);
 	pfs_ctx_check(fn, ctx);
-	pfs_check_pe(fn, pe);
+	return pfs_ctx_pe(fn, ctx, pe);
 }
 
 static inline void need_ptrs(const char *fn, const void *dest, const void *src, size_t nelems)
@@ -42,7 +43,7 @@ static inline void need_ptrs(const char *fn, const void *dest, const void *src, 
 static void put_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *src, size_t nelems,
 		      size_t size, int pe, int nbi)
 {
-	rma_args(fn, ctx, pe);
+	pe = rma_args(fn, ctx, pe);
 	if (!nelems)
 		return;
 	need_ptrs(fn, dest, src, nelems);
@@ -65,7 +66,7 @@ static void put_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *s
 static void get_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *src, size_t nelems,
 		      size_t size, int pe, int nbi)
 {
-	rma_args(fn, ctx, pe);
+	pe = rma_args(fn, ctx, pe);
 	if (!nelems)
 		return;
 	need_ptrs(fn, dest, src, nelems);
@@ -103,7 +104,7 @@ static void wait_batch(const char *fn, podfab_req_t *reqs, size_t *n)
 static void strided(const char *fn, shmem_ctx_t ctx, int is_put, void *dest, const void *src,
 		    ptrdiff_t dst, ptrdiff_t sst, size_t nelems, size_t size, int pe)
 {
-	rma_args(fn, ctx, pe);
+	int wpe = rma_args(fn, ctx, pe); /* pe in the world's numbering */
 	if (!nelems)
 		return;
 	need_ptrs(fn, dest, src, nelems);
@@ -111,6 +112,7 @@ static void strided(const char *fn, shmem_ctx_t ctx, int is_put, void *dest, con
 		(is_put ? put_bytes : get_bytes)(fn, ctx, dest, src, nelems, size, pe, 0);
 		return;
 	}
+	pe = wpe;
 	podfab_req_t reqs[STRIDE_BATCH];
 	size_t n = 0;
 	for (size_t i = 0; i < nelems; i++) {
@@ -138,7 +140,7 @@ static void strided(const char *fn, shmem_ctx_t ctx, int is_put, void *dest, con
 static void put_signal_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *src, size_t nelems,
 			     size_t size, uint64_t *sig_addr, uint64_t signal, int sig_op, int pe, int nbi)
 {
-	rma_args(fn, ctx, pe);
+	pe = rma_args(fn, ctx, pe);
 	if (pfs_unlikely(sig_op != SHMEM_SIGNAL_SET && sig_op != SHMEM_SIGNAL_ADD))
 		pfs_fail(fn, "sig_op %d is neither SHMEM_SIGNAL_SET nor SHMEM_SIGNAL_ADD", sig_op);
 	if (pfs_unlikely(!sig_addr))

@@ -137,5 +137,6 @@ int pfs_ctx_init(void);
 void pfs_ctx_fini(void);
 int pfs_team_init(void);
 void pfs_team_fini(void);
+void pfs_coll_fini(void);
 
 #endif /* PF_SHMEM_INTERNAL_H */
