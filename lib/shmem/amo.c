@@ -40,8 +40,10 @@ static inline uint64_t bits(const void *v, size_t size)
  * One atomic on (pe, dest): result (local, size bytes) receives the old value
  * when non-NULL; nbi: the result is there after shmem_quiet.
  */
-static void amo(const char *fn, shmem_ctx_t ctx, const void *dest, size_t size, int pe,
-		podfab_atomic_op_t op, uint64_t operand, uint64_t compare, void *result, int nbi)
+static inline __attribute__((always_inline)) void amo(const char *fn, shmem_ctx_t ctx, const void *dest,
+							size_t size, int pe, podfab_atomic_op_t op,
+							uint64_t operand, uint64_t compare, void *result,
+							int nbi)
 {
 	PFS_NEED_INIT(fn);
 	pfs_ctx_check(fn, ctx);
@@ -66,7 +68,7 @@ static void amo(const char *fn, shmem_ctx_t ctx, const void *dest, size_t size, 
 	pfs_check(fn, rc);
 }
 
-#define CTX SHMEM_CTX_DEFAULT
+#define CTX (&pfs_default_ctx)
 #define B(v) bits(&(v), sizeof(v))
 
 /* A routine and its context form: RET NAME(PARAMS) { BODY } with ctx in scope. */

@@ -6,12 +6,12 @@
 
 #include "ctx_internal.h"
 
-static struct pfshmem_ctx default_ctx = {PFS_CTX_MAGIC, 0, NULL, 1, NULL};
-PFS_EXPORT shmem_ctx_t const SHMEM_CTX_DEFAULT = &default_ctx;
+struct pfshmem_ctx pfs_default_ctx = {PFS_CTX_MAGIC, 0, NULL, 1, NULL};
+PFS_EXPORT shmem_ctx_t const SHMEM_CTX_DEFAULT = &pfs_default_ctx;
 
 int pfs_ctx_init(void)
 {
-	default_ctx.magic = PFS_CTX_MAGIC;
+	pfs_default_ctx.magic = PFS_CTX_MAGIC;
 	return 0;
 }
 

@@ -74,6 +74,9 @@ int pfs_wait_ge(const int64_t *addr, int64_t value);
 /* A team argument must be SHMEM_TEAM_INVALID (returns 1) or a live team (0). */
 int pfs_team_bad(const char *func, shmem_team_t team);
 
+/* SHMEM_CTX_DEFAULT (the routines without a context use it directly, not through the GOT). */
+extern struct pfshmem_ctx pfs_default_ctx;
+
 /*
  * A new context with these options (unknown bits are a fatal error).  Returns
  * 0, or -1 when out of memory (*out untouched).  The caller may set ->team.

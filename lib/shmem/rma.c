@@ -40,15 +40,20 @@ static inline void need_ptrs(const char *fn, const void *dest, const void *src, 
 		pfs_fail(fn, "%s is NULL with nelems %zu", dest ? "source" : "dest", nelems);
 }
 
-static void put_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *src, size_t nelems,
-		      size_t size, int pe, int nbi)
+/*
+ * put_bytes and get_bytes are inlined into each routine, where size and nbi
+ * are constants: the fast path is a few compares before podfab's call.
+ */
+static inline __attribute__((always_inline)) void put_bytes(const char *fn, shmem_ctx_t ctx, void *dest,
+							    const void *src, size_t nelems, size_t size,
+							    int pe, int nbi)
 {
 	pe = rma_args(fn, ctx, pe);
 	if (!nelems)
 		return;
 	need_ptrs(fn, dest, src, nelems);
-	size_t len = nelems * size;
-	if (pfs_unlikely(len / size != nelems))
+	size_t len;
+	if (pfs_unlikely(__builtin_mul_overflow(nelems, size, &len)))
 		pfs_fail(fn, "nelems %zu overflows", nelems);
 	podfab_seg_t seg;
 	size_t off;
@@ -63,15 +68,16 @@ static void put_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *s
 	pfs_check(fn, rc);
 }
 
-static void get_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const void *src, size_t nelems,
-		      size_t size, int pe, int nbi)
+static inline __attribute__((always_inline)) void get_bytes(const char *fn, shmem_ctx_t ctx, void *dest,
+							    const void *src, size_t nelems, size_t size,
+							    int pe, int nbi)
 {
 	pe = rma_args(fn, ctx, pe);
 	if (!nelems)
 		return;
 	need_ptrs(fn, dest, src, nelems);
-	size_t len = nelems * size;
-	if (pfs_unlikely(len / size != nelems))
+	size_t len;
+	if (pfs_unlikely(__builtin_mul_overflow(nelems, size, &len)))
 		pfs_fail(fn, "nelems %zu overflows", nelems);
 	podfab_seg_t seg;
 	size_t off;
@@ -148,7 +154,9 @@ static void put_signal_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const 
 	if (pfs_unlikely((uintptr_t)sig_addr & 7))
 		pfs_fail(fn, "sig_addr %p is not aligned to 8 bytes", (void *)sig_addr);
 	podfab_seg_t sseg, seg;
-	size_t soff, off, len = nelems * size;
+	size_t soff, off, len;
+	if (pfs_unlikely(__builtin_mul_overflow(nelems, size, &len)))
+		pfs_fail(fn, "nelems %zu overflows", nelems);
 	pfs_xlate_or_fail(fn, "sig_addr", sig_addr, sizeof *sig_addr, &sseg, &soff);
 	podfab_signal_op_t op = sig_op == SHMEM_SIGNAL_SET ? PODFAB_SIGNAL_SET : PODFAB_SIGNAL_ADD;
 	int rc;
@@ -165,8 +173,6 @@ static void put_signal_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const 
 		return;
 	}
 	need_ptrs(fn, dest, src, nelems);
-	if (pfs_unlikely(len / size != nelems))
-		pfs_fail(fn, "nelems %zu overflows", nelems);
 	pfs_xlate_or_fail(fn, "dest", dest, len, &seg, &off);
 	pfs_lock();
 	if (nbi)
@@ -177,7 +183,7 @@ static void put_signal_bytes(const char *fn, shmem_ctx_t ctx, void *dest, const 
 	pfs_check(fn, rc);
 }
 
-#define CTX SHMEM_CTX_DEFAULT
+#define CTX (&pfs_default_ctx)
 
 /* ---- typed ------------------------------------------------------------------ */
 #define DEF_RMA(TYPE, NAME)                                                                        \

@@ -357,3 +357,10 @@ PFS_EXPORT int shmem_team_create_ctx(shmem_team_t team, long options, shmem_ctx_
 	*ctx = c;
 	return 0;
 }
+
+PFS_EXPORT void *shmem_team_ptr(shmem_team_t team, const void *dest, int pe)
+{
+	if (pfs_team_bad("shmem_team_ptr", team) || pe < 0 || pe >= team->size)
+		return NULL;
+	return shmem_ptr(dest, pfs_team_world(team, pe));
+}
