@@ -15,11 +15,9 @@
  * members get the same bits, floating point included.
  *
  * Active sets (PE_start, logPE_stride, PE_size, pSync) are teams whose
- * barrier words are the caller's pSync array; this PE remembers how many
- * barriers it has run on each (pSync, active set), so a pSync may be used
- * again at once, as many programs do with shmem_barrier.  The words of pSync
- * hold barrier numbers afterwards rather than SHMEM_SYNC_VALUE; setting them
- * back to SHMEM_SYNC_VALUE between calls (as programs may) is harmless.
+ * barrier words are the caller's pSync array (team.c: counting words that
+ * rest at SHMEM_SYNC_VALUE), so pSync is back to its original contents when
+ * the call returns and may be used again at once, for any active set.
  */
 #include <complex.h>
 #include <stdlib.h>
@@ -85,32 +83,6 @@ static size_t mul(const char *fn, size_t a, size_t b)
 
 /* ---- active sets ---------------------------------------------------------------------- */
 
-struct aset_epoch {
-	const long *psync;
-	int start, log, size;
-	int64_t epoch;
-};
-static struct aset_epoch *asets;
-static size_t nasets, cap_asets;
-
-static int64_t *aset_epoch(const char *fn, const long *psync, int start, int log, int size)
-{
-	for (size_t i = nasets; i-- > 0;)
-		if (asets[i].psync == psync && asets[i].start == start && asets[i].log == log &&
-		    asets[i].size == size)
-			return &asets[i].epoch;
-	if (nasets == cap_asets) {
-		size_t cap = cap_asets ? 2 * cap_asets : 16;
-		struct aset_epoch *a = realloc(asets, cap * sizeof *a);
-		if (!a)
-			pfs_fail(fn, "out of memory");
-		asets = a;
-		cap_asets = cap;
-	}
-	asets[nasets] = (struct aset_epoch){psync, start, log, size, 0};
-	return &asets[nasets++].epoch;
-}
-
 /* The team of an active set, its barrier words in pSync. */
 static void aset(const char *fn, int start, int log, int size, long *psync, struct pfshmem_team *t)
 {
@@ -139,7 +111,6 @@ static void aset(const char *fn, int start, int log, int size, long *psync, stru
 	_Static_assert(sizeof(long) == sizeof(int64_t), "pSync words are 64-bit");
 	t->bar = (int64_t *)psync;
 	t->scratch = (int64_t *)psync + PFS_TEAM_BAR_WORDS;
-	t->epoch = aset_epoch(fn, psync, start, log, size);
 }
 
 #define ASET(fn, t) aset(fn, PE_start, logPE_stride, PE_size, pSync, &(t))
@@ -237,6 +208,8 @@ static int collect(const char *fn, struct pfshmem_team *t, void *dest, const voi
 	}
 	finish(fn);
 	barrier(fn, t);
+	if (!fixed) /* nobody reads our count any more: pSync as it was */
+		__atomic_store_n(&t->scratch[SCRATCH_COUNT], SHMEM_SYNC_VALUE, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -520,7 +493,4 @@ DEF_DEPR_SIZED(64)
 
 void pfs_coll_fini(void)
 {
-	free(asets);
-	asets = NULL;
-	nasets = cap_asets = 0;
 }

@@ -37,8 +37,6 @@ struct pfshmem_team {
 	int predefined;    /* SHMEM_TEAM_WORLD, SHMEM_TEAM_SHARED: not destroyed by the user */
 	int64_t *bar;      /* PFS_TEAM_BAR_WORDS barrier words (one per dissemination round) */
 	int64_t *scratch;  /* PFS_TEAM_SCRATCH_WORDS words published to the team in collectives */
-	int64_t *epoch;    /* the number of barriers this PE has completed on bar */
-	int64_t own_epoch; /* where epoch points for a team */
 	shmem_team_config_t config;
 	long config_mask;
 	struct pfshmem_ctx *ctxs;

@@ -10,13 +10,14 @@
  * publishes its mask of free slots to the parent team; all read the same
  * masks, so all choose the same slot), as OpenSHMEM implementations usually do.
  *
- * The barrier is a dissemination barrier (ceil(log2 n) rounds): in round r a
- * member stores the barrier's number (its epoch) into word r of member
- * my_pe + 2^r and waits until its own word r has reached that number.  The
- * words only grow while a team lives, so a store from a partner that has
- * already gone on to the next barrier still satisfies the wait (it could not
- * have gone on without this PE having arrived).  A slot's words are reset to
- * SHMEM_SYNC_VALUE by each member before the new team's first use of them.
+ * The barrier is a dissemination barrier (ceil(log2 n) rounds) over
+ * counting words that rest at SHMEM_SYNC_VALUE: in round r a member adds 1 to
+ * word r of member my_pe + 2^r, waits until its own word r is above
+ * SHMEM_SYNC_VALUE, and takes that arrival back (adds -1).  A partner that has
+ * already gone on to the next barrier leaves its arrival counted for it, and
+ * when every member has returned every word is at SHMEM_SYNC_VALUE again, so
+ * the same words (the user's pSync for an active set) serve any later
+ * barrier, of any set of PEs, as the specification requires of pSync.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -55,7 +56,6 @@ static void team_setup(struct pfshmem_team *t, int start, int stride, int size, 
 	t->my_pe = pfs_team_index(t, pfs.me);
 	t->bar = area + (size_t)slot * SLOT_WORDS;
 	t->scratch = t->bar + PFS_TEAM_BAR_WORDS;
-	t->epoch = &t->own_epoch;
 	free_mask &= ~(UINT64_C(1) << slot);
 }
 
@@ -121,20 +121,25 @@ int pfs_team_barrier(struct pfshmem_team *t)
 {
 	if (t->size <= 1)
 		return 0;
-	int64_t e = ++*t->epoch;
 	podfab_seg_t seg;
 	size_t off;
 	if (pfs_xlate(t->bar, sizeof(int64_t) * PFS_TEAM_BAR_WORDS, &seg, &off) < 0)
 		return -PODFAB_EINVAL;
 	for (int r = 0, d = 1; d < t->size; r++, d <<= 1) {
 		int to = pfs_team_world(t, (t->my_pe + d) % t->size);
+		size_t w = off + (size_t)r * sizeof(int64_t);
 		pfs_lock();
-		int rc = podfab_atomic(pfs.accel, to, seg, off + (size_t)r * sizeof(int64_t), PODFAB_AOP_SET,
-				       PODFAB_INT64, (uint64_t)e, 0, NULL);
+		int rc = podfab_atomic(pfs.accel, to, seg, w, PODFAB_AOP_ADD, PODFAB_INT64, 1, 0, NULL);
 		pfs_unlock();
 		if (rc < 0)
 			return rc;
-		if ((rc = pfs_wait_ge(&t->bar[r], e)) < 0)
+		if ((rc = pfs_wait_ge(&t->bar[r], SHMEM_SYNC_VALUE + 1)) < 0)
+			return rc;
+		/* take this arrival back: the word returns to SHMEM_SYNC_VALUE once all are taken */
+		pfs_lock();
+		rc = podfab_atomic(pfs.accel, pfs.me, seg, w, PODFAB_AOP_ADD, PODFAB_INT64, (uint64_t)-1, 0, NULL);
+		pfs_unlock();
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
