@@ -10,6 +10,10 @@
  * (PODFAB_STATS_KEEP=1) so that the launcher can print its counters
  * (podfab/stat.h) before it sweeps the job's shared-memory objects.
  *
+ * A job may span several launchers (hosts): --world N is the job's size,
+ * --first ID the id of this launcher's first accelerator, and --rendezvous
+ * HOST:PORT (PODFAB_RENDEZVOUS) where the accelerators meet over TCP.
+ *
  * The launcher is single-threaded.  It blocks SIGCHLD and the signals it
  * forwards and takes them synchronously with sigtimedwait(), so there are no
  * signal handlers, no busy loop, and the deadlines (--timeout, the grace
@@ -45,6 +49,8 @@
 
 #define PROG "podfab-run"
 #define MAX_ACCELS 4096
+#define MAX_WORLD 65536 /* accelerators in a job, all launchers together */
+#define RENDEZVOUS_MAX 255
 #define JOB_MAX 48
 #define STOP_GRACE_NS 2000000000ll /* SIGTERM, then SIGKILL this much later */
 #define SHM_DIR "/dev/shm"
@@ -74,6 +80,9 @@ struct options {
 	int print_topology;
 	double timeout_s; /* 0: none */
 	const char *job;
+	const char *rendezvous; /* --rendezvous HOST:PORT */
+	int world;              /* --world N; 0: not given (the job is -n N) */
+	int first;              /* --first ID; -1: not given (0) */
 	int verbose;
 	char **program; /* argv of the program; NULL when none was given */
 };
@@ -211,15 +220,27 @@ static void print_help(void)
 	       "      --timeout SECONDS stop the job after SECONDS (decimals allowed) and exit\n"
 	       "                        with status 124\n"
 	       "      --job NAME        job name instead of a generated unique one\n"
-	       "                        ([A-Za-z0-9_-], at most %d characters)\n"
+	       "                        ([A-Za-z0-9_-], at most %d characters); every\n"
+	       "                        launcher of a job must give the same name\n"
+	       "      --rendezvous HOST:PORT\n"
+	       "                        the accelerators meet over TCP at HOST:PORT\n"
+	       "                        (PODFAB_RENDEZVOUS): accelerator 0 listens there,\n"
+	       "                        the others connect ([IPV6]:PORT for an IPv6 address);\n"
+	       "                        without --job the job name is derived from HOST:PORT\n"
+	       "      --world N         the job has N accelerators on all hosts together\n"
+	       "                        (PODFAB_NACCELS=N; default: -n)\n"
+	       "      --first ID        this launcher's accelerators are ID .. ID+n-1\n"
+	       "                        (default 0; needs --world)\n"
 	       "  -v, --verbose         print the job name, placement and every pid to stderr\n"
 	       "  -h, --help            print this help and exit\n"
 	       "  -V, --version         print the version and exit\n"
 	       "\n"
 	       "Environment set for every accelerator:\n"
-	       "  PODFAB_JOB        the job name (unique per run unless --job is given)\n"
-	       "  PODFAB_ACCEL_ID   this accelerator's id, 0..N-1\n"
-	       "  PODFAB_NACCELS    N\n"
+	       "  PODFAB_JOB        the job name (unique per run unless --job or\n"
+	       "                    --rendezvous is given)\n"
+	       "  PODFAB_ACCEL_ID   this accelerator's id, 0..N-1 (ID..ID+N-1 with --first)\n"
+	       "  PODFAB_NACCELS    N (the --world size when given)\n"
+	       "  PODFAB_RENDEZVOUS with --rendezvous only\n"
 	       "  PODFAB_MODEL      with -m only\n"
 	       "  PODFAB_TIMING     with --timing only\n"
 	       "  PODFAB_DILATION   with --dilation only\n"
@@ -265,7 +286,10 @@ enum long_only {
 	OPT_JOB,
 	OPT_DILATION,
 	OPT_STATS,
-	OPT_REPORT
+	OPT_REPORT,
+	OPT_RENDEZVOUS,
+	OPT_WORLD,
+	OPT_FIRST
 };
 
 static const struct option long_options[] = {
@@ -280,6 +304,9 @@ static const struct option long_options[] = {
 	{"print-topology", no_argument, NULL, OPT_PRINT_TOPOLOGY},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"job", required_argument, NULL, OPT_JOB},
+	{"rendezvous", required_argument, NULL, OPT_RENDEZVOUS},
+	{"world", required_argument, NULL, OPT_WORLD},
+	{"first", required_argument, NULL, OPT_FIRST},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -380,6 +407,78 @@ static double parse_timeout(const char *s)
 	return v;
 }
 
+/*
+ * --rendezvous HOST:PORT or [IPV6]:PORT: checked here so that a typing
+ * mistake stops the launcher, not every accelerator.  Whether HOST resolves
+ * is for the accelerators to find out (the root resolves it on its own host).
+ */
+static const char *parse_rendezvous(const char *s)
+{
+	const char *port;
+	size_t hlen;
+	if (strlen(s) > RENDEZVOUS_MAX)
+		usage_error("--rendezvous: longer than %d characters", RENDEZVOUS_MAX);
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			usage_error("--rendezvous '%s': expected [IPV6]:PORT", s);
+		hlen = (size_t)(rb - s - 1);
+		port = rb + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+		if (!colon)
+			usage_error("--rendezvous '%s' has no port: expected HOST:PORT", s);
+		if (memchr(s, ':', (size_t)(colon - s)))
+			usage_error("--rendezvous '%s': write an IPv6 address in brackets, [ADDR]:PORT", s);
+		hlen = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	if (hlen == 0)
+		usage_error("--rendezvous '%s' has no host: expected HOST:PORT", s);
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(port, &end, 10);
+	if (!*port || *end || errno || *port == '-' || *port == '+' || v < 1 || v > 65535)
+		usage_error("--rendezvous '%s': the port must be a number from 1 to 65535", s);
+	return s;
+}
+
+/* --world and --first: a whole number in [lo, hi]. */
+static int parse_count(const char *s, const char *opt, long lo, long hi)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		usage_error("--%s '%s': expected a whole number from %ld to %ld", opt, s, lo, hi);
+	return (int)v;
+}
+
+/*
+ * The job name of a --rendezvous job without --job: the same on every host,
+ * from HOST:PORT as given: "rv-<host, sanitized>-<port>-<hash of HOST:PORT>".
+ */
+static void rendezvous_job_name(const char *rv, char *buf, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = rv; *p; p++) {
+		h ^= (uint8_t)*p;
+		h *= 16777619u;
+	}
+	char host[25];
+	size_t k = 0;
+	const char *colon = strrchr(rv, ':');
+	for (const char *p = rv; p < colon && k < sizeof host - 1; p++) {
+		char c = *p;
+		if (c == '[' || c == ']')
+			continue;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+		host[k++] = ok ? c : '-';
+	}
+	host[k] = '\0';
+	snprintf(buf, len, "rv-%s-%s-%08x", host, colon + 1, (unsigned)h);
+}
+
 /* getopt_long returned ':' or '?': say which option was wrong and how. */
 static void bad_option(int c, char **argv)
 {
@@ -403,6 +502,7 @@ static void parse_options(int argc, char **argv, struct options *opt)
 {
 	memset(opt, 0, sizeof *opt);
 	opt->bind = BIND_AUTO;
+	opt->first = -1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
@@ -453,6 +553,15 @@ static void parse_options(int argc, char **argv, struct options *opt)
 					    optarg, JOB_MAX);
 			opt->job = optarg;
 			break;
+		case OPT_RENDEZVOUS:
+			opt->rendezvous = parse_rendezvous(optarg);
+			break;
+		case OPT_WORLD:
+			opt->world = parse_count(optarg, "world", 1, MAX_WORLD);
+			break;
+		case OPT_FIRST:
+			opt->first = parse_count(optarg, "first", 0, MAX_WORLD - 1);
+			break;
 		case 'v':
 			opt->verbose++;
 			break;
@@ -480,6 +589,29 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		usage_error("no program to run");
 	if (opt->program && !opt->naccels)
 		usage_error("missing -n N: how many accelerators to start");
+	if (opt->first >= 0 && !opt->world)
+		usage_error("--first %d needs --world N, the number of accelerators of the whole job",
+			    opt->first);
+	if (opt->world && opt->naccels) {
+		int first = opt->first < 0 ? 0 : opt->first;
+		if (opt->naccels > opt->world)
+			usage_error("-n %d is more than --world %d, the size of the whole job",
+				    opt->naccels, opt->world);
+		if ((long)first + opt->naccels > opt->world)
+			usage_error("--first %d with -n %d makes accelerators %d..%ld, but --world %d "
+				    "has ids 0..%d only",
+				    first, opt->naccels, first, (long)first + opt->naccels - 1,
+				    opt->world, opt->world - 1);
+		if (opt->world > opt->naccels && !opt->rendezvous && !opt->job)
+			usage_error("--world %d with -n %d: the other accelerators are started by other "
+				    "launchers; give them all the same --job NAME (and --rendezvous "
+				    "HOST:PORT when they run on other hosts)",
+				    opt->world, opt->naccels);
+	}
+	if (opt->first < 0)
+		opt->first = 0;
+	if (!opt->world)
+		opt->world = opt->naccels;
 }
 
 /* ------------------------------------------------------------------ */
@@ -882,22 +1014,24 @@ static void run_child(const struct job *jb, const struct placement *pl, int id, 
 {
 	/* Die with the launcher; if it is already gone, do not start at all. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		msg("warning: accelerator %d: prctl(PR_SET_PDEATHSIG): %s", id, strerror(errno));
+		msg("warning: accelerator %d: prctl(PR_SET_PDEATHSIG): %s", jb->opt->first + id,
+		    strerror(errno));
 	if (getppid() != launcher)
 		_exit(EXIT_EXEC);
 	sigprocmask(SIG_SETMASK, &jb->oldmask, NULL);
 	sigaction(SIGPIPE, &jb->oldpipe, NULL);
 
 	char idbuf[16];
-	snprintf(idbuf, sizeof idbuf, "%d", id);
+	snprintf(idbuf, sizeof idbuf, "%d", jb->opt->first + id);
 	if (setenv("PODFAB_ACCEL_ID", idbuf, 1) < 0) {
-		msg("accelerator %d: setenv: %s", id, strerror(errno));
+		msg("accelerator %d: setenv: %s", jb->opt->first + id, strerror(errno));
 		_exit(EXIT_EXEC);
 	}
 	placement_apply(pl, id);
 	execvp(jb->opt->program[0], jb->opt->program);
 	int e = errno;
-	msg("accelerator %d: cannot run '%s': %s", id, jb->opt->program[0], strerror(e));
+	msg("accelerator %d: cannot run '%s': %s", jb->opt->first + id, jb->opt->program[0],
+	    strerror(e));
 	_exit(EXIT_EXEC);
 }
 
@@ -905,6 +1039,7 @@ static void run_child(const struct job *jb, const struct placement *pl, int id, 
 static void child_ended(struct job *jb, int i, int status)
 {
 	struct child *k = &jb->kids[i];
+	int gid = jb->opt->first + i; /* the accelerator's id in the job */
 	pid_t pid = k->pid;
 	k->pid = 0;
 	k->status = status;
@@ -916,10 +1051,10 @@ static void child_ended(struct job *jb, int i, int status)
 		code = 128 + WTERMSIG(status);
 	if (jb->opt->verbose) {
 		if (WIFSIGNALED(status))
-			msg("accelerator %d (pid %ld) killed by signal %s", i, (long)pid,
+			msg("accelerator %d (pid %ld) killed by signal %s", gid, (long)pid,
 			    signal_name(WTERMSIG(status)));
 		else
-			msg("accelerator %d (pid %ld) exited with status %d", i, (long)pid, code);
+			msg("accelerator %d (pid %ld) exited with status %d", gid, (long)pid, code);
 	}
 	if (code == 0 || jb->first_failed >= 0)
 		return;
@@ -934,10 +1069,10 @@ static void child_ended(struct job *jb, int i, int status)
 			core = " (core dumped)";
 #endif
 		if (WIFSIGNALED(status))
-			msg("accelerator %d (pid %ld) killed by signal %s%s", i, (long)pid,
+			msg("accelerator %d (pid %ld) killed by signal %s%s", gid, (long)pid,
 			    signal_name(WTERMSIG(status)), core);
 		else
-			msg("accelerator %d (pid %ld) exited with status %d", i, (long)pid, code);
+			msg("accelerator %d (pid %ld) exited with status %d", gid, (long)pid, code);
 	}
 	if (jb->nlive > 0) {
 		if (jb->opt->verbose)
@@ -1074,11 +1209,18 @@ int main(int argc, char **argv)
 	jb.first_failed = -1;
 	if (opt.job)
 		snprintf(jb.name, sizeof jb.name, "%s", opt.job);
+	else if (opt.rendezvous)
+		rendezvous_job_name(opt.rendezvous, jb.name, sizeof jb.name);
 	else
 		make_job_name(jb.name, sizeof jb.name);
 
+	/*
+	 * A job that other launchers share (--world larger than -n) may have
+	 * objects here already: theirs, on this host.
+	 */
 	char stale[NAME_MAX + 1] = "";
-	if (opt.job && shm_sweep(jb.name, 1, stale, sizeof stale) > 0) {
+	if ((opt.job || opt.rendezvous) && opt.world == opt.naccels &&
+	    shm_sweep(jb.name, 1, stale, sizeof stale) > 0) {
 		msg("job name '%s' is in use: " SHM_DIR "/%s exists.  If no job of that name "
 		    "is running, remove " SHM_DIR "/podfab.%s.* and try again",
 		    jb.name, stale, jb.name);
@@ -1088,8 +1230,9 @@ int main(int argc, char **argv)
 
 	/* The environment every accelerator shares; PODFAB_ACCEL_ID is set per child. */
 	char nbuf[16];
-	snprintf(nbuf, sizeof nbuf, "%d", opt.naccels);
+	snprintf(nbuf, sizeof nbuf, "%d", opt.world);
 	if (setenv("PODFAB_JOB", jb.name, 1) < 0 || setenv("PODFAB_NACCELS", nbuf, 1) < 0 ||
+	    (opt.rendezvous && setenv("PODFAB_RENDEZVOUS", opt.rendezvous, 1) < 0) ||
 	    (opt.model && setenv("PODFAB_MODEL", opt.model, 1) < 0) ||
 	    (opt.timing && setenv("PODFAB_TIMING", opt.timing, 1) < 0) ||
 	    (opt.dilation && setenv("PODFAB_DILATION", opt.dilation, 1) < 0) ||
@@ -1128,6 +1271,10 @@ int main(int argc, char **argv)
 	if (opt.verbose) {
 		msg("job %s: %d accelerator%s running '%s'", jb.name, opt.naccels,
 		    opt.naccels == 1 ? "" : "s", opt.program[0]);
+		if (opt.world != opt.naccels || opt.rendezvous)
+			msg("accelerators %d..%d of %d%s%s", opt.first, opt.first + opt.naccels - 1,
+			    opt.world, opt.rendezvous ? ", rendezvous " : "",
+			    opt.rendezvous ? opt.rendezvous : "");
 		msg("placement: %s", pl.why);
 	}
 
@@ -1139,7 +1286,7 @@ int main(int argc, char **argv)
 		fflush(stderr);
 		pid_t pid = fork();
 		if (pid < 0) {
-			msg("cannot start accelerator %d: fork: %s", i, strerror(errno));
+			msg("cannot start accelerator %d: fork: %s", opt.first + i, strerror(errno));
 			launch_failed = 1;
 			break;
 		}
@@ -1151,7 +1298,7 @@ int main(int argc, char **argv)
 		if (opt.verbose) {
 			char where[128];
 			placement_describe(&pl, i, where, sizeof where);
-			msg("accelerator %d: pid %ld, %s", i, (long)pid, where);
+			msg("accelerator %d: pid %ld, %s", opt.first + i, (long)pid, where);
 		}
 	}
 	if (launch_failed)

@@ -67,6 +67,8 @@ struct pf_boot {
 	pid_t pid;
 	char name[PF_JOB_MAX + 32];
 	uint64_t last_check_ns;
+	void (*idle)(void *arg); /* called while waiting (set_idle) */
+	void *idle_arg;
 };
 
 static uint64_t now_ns(void)
@@ -106,6 +108,8 @@ static int boot_wait(struct pf_boot *b, wait_cond_fn cond, uint64_t arg, const c
 	for (uint64_t spins = 0;; spins++) {
 		if (cond(b, arg, &missing))
 			return 0;
+		if (b->idle)
+			b->idle(b->idle_arg);
 		if (spins < 2000) {
 			pf_cpu_relax();
 			continue;
@@ -393,7 +397,14 @@ static void boot_close(struct pf_boot *b)
 	free(b);
 }
 
+static void boot_set_idle(struct pf_boot *b, void (*fn)(void *arg), void *arg)
+{
+	b->idle = fn;
+	b->idle_arg = arg;
+}
+
 const struct pf_boot_ops pf_boot_local_ops = {
+	.set_idle = boot_set_idle,
 	.name = "local",
 	.open = boot_open,
 	.allgather = boot_allgather,

@@ -81,7 +81,7 @@ static int need_env(const char *name, int present)
 		      name);
 }
 
-static int resolve_config(const podfab_params_t *p, struct pf_config *c)
+static int resolve_config(const podfab_params_t *p, const struct pf_boot_ops *boot, struct pf_config *c)
 {
 	uint64_t mask = p ? p->field_mask : 0;
 	long v = 0;
@@ -91,11 +91,30 @@ static int resolve_config(const podfab_params_t *p, struct pf_config *c)
 		return pf_err(PODFAB_EINVAL, "field_mask has bits 0x%llx this library does not know",
 			      (unsigned long long)(mask & ~known_fields));
 
+	/*
+	 * A launcher with its own bootstrap (PMIx) names the id, size and job
+	 * where neither the parameters nor podfab-run's variables do.
+	 */
+	int lid = -1, ln = 0;
+	char ljob[PF_JOB_MAX + 1] = "";
+	if (boot->identify &&
+	    ((!(mask & PODFAB_PARAM_NACCELS) && !getenv("PODFAB_NACCELS")) ||
+	     (!(mask & PODFAB_PARAM_ACCEL_ID) && !getenv("PODFAB_ACCEL_ID")) ||
+	     (!(mask & PODFAB_PARAM_JOB) && !getenv("PODFAB_JOB")))) {
+		if ((rc = boot->identify(&lid, &ln, ljob, sizeof ljob)) < 0)
+			return rc;
+		if (ln < 1 || ln > PF_MAX_ACCELS || lid < 0 || lid >= ln || !pf_job_valid(ljob))
+			return pf_err(PODFAB_EENV, "the %s bootstrap gave accelerator %d of %d in job '%.64s'",
+				      boot->name, lid, ln, ljob);
+	}
+
 	if (mask & PODFAB_PARAM_NACCELS) {
 		if (p->naccels < 1 || p->naccels > PF_MAX_ACCELS)
 			return pf_err(PODFAB_EINVAL, "params.naccels=%d is outside [1, %d]", p->naccels,
 				      PF_MAX_ACCELS);
 		c->n = p->naccels;
+	} else if (ln && !getenv("PODFAB_NACCELS")) {
+		c->n = ln;
 	} else {
 		if ((rc = pf_env_int("PODFAB_NACCELS", 1, PF_MAX_ACCELS, &v, &present)) ||
 		    (rc = need_env("PODFAB_NACCELS", present)))
@@ -106,6 +125,11 @@ static int resolve_config(const podfab_params_t *p, struct pf_config *c)
 		if (p->accel_id < 0 || p->accel_id >= c->n)
 			return pf_err(PODFAB_EINVAL, "params.accel_id=%d is outside [0, %d)", p->accel_id, c->n);
 		c->id = p->accel_id;
+	} else if (ln && !getenv("PODFAB_ACCEL_ID")) {
+		if (lid >= c->n)
+			return pf_err(PODFAB_EENV, "the %s bootstrap's accelerator %d is not below %d", boot->name, lid,
+				      c->n);
+		c->id = lid;
 	} else {
 		if ((rc = pf_env_int("PODFAB_ACCEL_ID", 0, PF_MAX_ACCELS - 1, &v, &present)) ||
 		    (rc = need_env("PODFAB_ACCEL_ID", present)))
@@ -122,6 +146,8 @@ static int resolve_config(const podfab_params_t *p, struct pf_config *c)
 			return pf_err(PODFAB_EINVAL, "params.job '%.64s' must be 1-%d characters of [A-Za-z0-9_-]",
 				      p->job, PF_JOB_MAX);
 		job = p->job;
+	} else if (ln && !getenv("PODFAB_JOB")) {
+		job = ljob;
 	} else {
 		job = getenv("PODFAB_JOB");
 		if ((rc = need_env("PODFAB_JOB", job != NULL)))
@@ -189,6 +215,14 @@ static int resolve_config(const podfab_params_t *p, struct pf_config *c)
 	return 0;
 }
 
+/* While the bootstrap waits for peers, the transport keeps moving (see pf_boot_ops.set_idle). */
+static void boot_idle(void *arg)
+{
+	podfab_t pf = arg;
+	if (pf_progress(pf) < 0)
+		pf_detail_clear(); /* reported by the operation that fails, not here */
+}
+
 /* A transport's table is usable only when it has our ABI and every slot filled. */
 static int check_ops(const struct pf_tp_ops *o)
 {
@@ -232,9 +266,12 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	if (!out)
 		return pf_err(PODFAB_ENULL, "the output handle pointer is NULL");
 
+	const struct pf_boot_ops *boot = pf_boot_select();
+	if (!boot)
+		return -PODFAB_EENV;
 	struct pf_config c;
 	memset(&c, 0, sizeof c);
-	int rc = resolve_config(params, &c);
+	int rc = resolve_config(params, boot, &c);
 	if (rc)
 		return rc;
 	const struct pf_tp_ops *ops = c.transport ? pf_transport_find(c.transport) : pf_transport_default();
@@ -253,7 +290,7 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	pf->timing = c.timing;
 	pf->timeout_ms = c.timeout_ms;
 	pf->tp_ops = ops;
-	pf->boot_ops = &pf_boot_local_ops;
+	pf->boot_ops = boot;
 	strcpy(pf->job, c.job);
 	pf->max_requests = c.max_requests;
 	pf->dilation = c.dilation;
@@ -318,6 +355,8 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	free(all);
 	if (rc)
 		goto fail;
+	if ((ops->flags & PF_TP_NEEDS_PROGRESS) && pf->boot_ops->set_idle)
+		pf->boot_ops->set_idle(pf->boot, boot_idle, pf);
 
 	if (pf->timing != PODFAB_TIMING_FUNCTIONAL) {
 		pf->seed = c.seed_set ? c.seed : pf->topo->seed;

@@ -243,9 +243,10 @@ static inline int pf_post_done(podfab_t pf, struct podfab_req *r, int rc, podfab
 			pf_req_put(pf, r);
 		return FAIL(pf, rc);
 	}
-	pf->pending++;
-	if (r)
+	if (r) { /* without a request the transport's quiet completes it: no completion entry comes */
+		pf->pending++;
 		*req_out = r;
+	}
 	return 0;
 }
 

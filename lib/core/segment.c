@@ -347,8 +347,10 @@ static int remote_fetch64(podfab_t pf, int owner, size_t off, uint64_t *v)
 	struct pf_tp_ctx ctx = {0, 0};
 	int rc = pf->tp_ops->atomic(pf->tp, owner, pf->sys->rmr[owner], off, PODFAB_AOP_FETCH,
 				    PODFAB_UINT64, 0, 0, v, &ctx);
-	if (rc == PF_TP_POSTED)
+	if (rc == PF_TP_POSTED) {
+		pf->pending++; /* its completion entry is counted off by pf_progress */
 		rc = pf_progress_until(pf, &ctx);
+	}
 	return rc < 0 ? rc : 0;
 }
 

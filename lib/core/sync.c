@@ -17,10 +17,17 @@
  * -PODFAB_ETIMEDOUT.  Callers re-check their condition before believing an
  * error: the peer may have come and gone in between.
  */
+static int drain(podfab_t pf);
+
 int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 {
 	if (pf->nheap) /* realtime: deferred operations fall due while we wait */
 		pf_pace_progress(pf);
+	if (pf->tp_ops->flags & PF_TP_NEEDS_PROGRESS) { /* data (and target atomics) move while we wait */
+		int rc = drain(pf);
+		if (rc < 0)
+			return rc;
+	}
 	uint64_t s = ++w->spins;
 	if (s < SPIN_BEFORE_YIELD) {
 		pf_cpu_relax();

@@ -66,9 +66,19 @@ enum pf_tp_cap {
 #define PF_TP_DONE 1    /* completed inline; ctx untouched */
 #define PF_TP_POSTED 0  /* will complete through progress() with ctx */
 
+/* pf_tp_ops.flags */
+enum pf_tp_flag {
+	/*
+	 * The transport moves data only while progress() is called, at the target
+	 * too (libfabric's manual progress): waits on local memory call it.
+	 */
+	PF_TP_NEEDS_PROGRESS = 1u << 0
+};
+
 struct pf_tp_ops {
 	uint32_t abi; /* PF_TP_ABI */
 	const char *name;
+	unsigned flags; /* PF_TP_* */
 
 	int (*open)(const struct pf_tp_info *info, struct pf_tp **tp);
 	/* This endpoint's address (at most PF_ADDR_MAX bytes) for the bootstrap to share. */
