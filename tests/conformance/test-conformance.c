@@ -247,6 +247,27 @@ int main(int argc, char **argv)
 	transports = podfab_transports();
 	while (transports && transports[ntransports])
 		ntransports++;
+	/* PF_CONFORM_TRANSPORTS=a,b: only those of the built transports */
+	const char *only_tp = getenv("PF_CONFORM_TRANSPORTS");
+	if (only_tp && *only_tp) {
+		static const char *picked[16];
+		int np = 0;
+		for (int i = 0; i < ntransports && np < 16; i++) {
+			size_t len = strlen(transports[i]);
+			for (const char *p = only_tp; *p;) {
+				size_t w = strcspn(p, ",");
+				if (w == len && !strncmp(p, transports[i], len))
+					picked[np++] = transports[i];
+				p += w + (p[w] == ',');
+			}
+		}
+		if (!np) {
+			fprintf(stderr, "test-conformance: PF_CONFORM_TRANSPORTS=%s names no built transport\n", only_tp);
+			return 1;
+		}
+		transports = picked;
+		ntransports = np;
+	}
 	if (!ntransports) {
 		fprintf(stderr, "test-conformance: the library lists no transports\n");
 		return 1;
