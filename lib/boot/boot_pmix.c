@@ -342,10 +342,28 @@ static int local_peer_gone(const struct pf_boot *b)
 	return -1;
 }
 
-static int gone_error(const struct pf_boot *b, int i, const char *what)
+/*
+ * Names every watched peer that is gone, not only the first: a survivor that
+ * ends on the first death is itself gone by the time others look, and the
+ * message should still name the one that started it.
+ */
+static int gone_error(const struct pf_boot *b, int first, const char *what)
 {
-	return pf_err(PODFAB_EPEERDEAD, "accelerator %d in %s of job '%s': accelerator %d (pid %d) died", b->id,
-		      what, b->job, i, (int)b->pids[i]);
+	char list[256];
+	size_t used = 0;
+	int count = 0;
+	list[0] = '\0';
+	for (int i = first; b->pids && i < b->n && used < sizeof list - 32; i++) {
+		if (i != first && !(b->pids[i] > 0 && kill(b->pids[i], 0) < 0 && errno == ESRCH))
+			continue;
+		int w = snprintf(list + used, sizeof list - used, "%saccelerator %d (pid %d)", count ? ", " : "", i,
+				 (int)b->pids[i]);
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+		count++;
+	}
+	return pf_err(PODFAB_EPEERDEAD, "accelerator %d in %s of job '%s': %s died", b->id, what, b->job, list);
 }
 
 static void fence_op_put(struct fence_op *op)
