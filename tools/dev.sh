@@ -83,7 +83,7 @@ run_tests() {
 		meson test -C "$root/build-san" --no-suite fuzz --no-suite ofi-wip --print-errorlogs --num-processes "$jobs"
 
 	say "valgrind"
-	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite ofi-wip --print-errorlogs --num-processes "$jobs"
+	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite ofi-wip --no-suite netns --print-errorlogs --num-processes "$jobs"
 
 	say "build and test with ThreadSanitizer (unit and conformance suites: threads and processes)"
 	setup "$root/build-tsan" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug

@@ -220,6 +220,12 @@ PODFAB_EXPORT int podfab_link_set_up(podfab_t accel, uint32_t link, int up);
 
 /** The name of the transport in use ("shm"), or NULL for a bad handle. */
 PODFAB_EXPORT const char *podfab_transport_name(podfab_t accel);
+/**
+ * The name of the transport that carries operations to peer: the transport
+ * in use, or, for "hybrid", "shm" for the accelerators of this host and "ofi"
+ * for the others.  NULL for a bad handle or peer.
+ */
+PODFAB_EXPORT const char *podfab_peer_transport(podfab_t accel, int peer);
 /** The transports built into this library, as a NULL-terminated list. */
 PODFAB_EXPORT const char *const *podfab_transports(void);
 

@@ -14,7 +14,7 @@
 
 #include "podfab_config.h"
 
-#define PF_BOOT_BLOB 128u /* bytes each accelerator contributes to one allgather */
+#define PF_BOOT_BLOB 192u /* bytes each accelerator contributes to one allgather */
 
 struct pf_boot;
 

@@ -219,6 +219,8 @@ static int resolve_config(const podfab_params_t *p, const struct pf_boot_ops *bo
 static void boot_idle(void *arg)
 {
 	podfab_t pf = arg;
+	if (!pf->tp) /* closed: finalize's last bootstrap messages */
+		return;
 	if (pf_progress(pf) < 0)
 		pf_detail_clear(); /* reported by the operation that fails, not here */
 }
@@ -423,4 +425,12 @@ PODFAB_EXPORT struct podfab_topo *podfab_model(podfab_t pf)
 PODFAB_EXPORT const char *podfab_transport_name(podfab_t pf)
 {
 	return pf_accel_check(pf) ? NULL : pf->tp_ops->name;
+}
+
+PODFAB_EXPORT const char *podfab_peer_transport(podfab_t pf, int peer)
+{
+	if (pf_accel_check(pf) || peer < 0 || peer >= pf->n)
+		return NULL;
+	const char *s = pf->tp_ops->peer_name ? pf->tp_ops->peer_name(pf->tp, peer) : NULL;
+	return s ? s : pf->tp_ops->name;
 }

@@ -7,6 +7,7 @@
 #include "pf_internal.h"
 
 #define SPIN_BEFORE_YIELD 4096
+#define SPIN_BEFORE_IDLE 64 /* transports that can sleep until news: each spin is a progress call */
 
 
 /*
@@ -29,11 +30,17 @@ int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 			return rc;
 	}
 	uint64_t s = ++w->spins;
-	if (s < SPIN_BEFORE_YIELD) {
+	if (s < (pf->tp_ops->idle ? SPIN_BEFORE_IDLE : SPIN_BEFORE_YIELD)) {
 		pf_cpu_relax();
 		return 0;
 	}
-	sched_yield();
+	if (pf->tp_ops->idle) {
+		int rc = pf->tp_ops->idle(pf->tp, 1);
+		if (rc < 0)
+			return rc;
+	} else {
+		sched_yield();
+	}
 	if ((s & 255) != 0)
 		return 0;
 	int rc = pf->boot_ops->check_peers(pf->boot);

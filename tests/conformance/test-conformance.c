@@ -8,7 +8,9 @@
  *
  * One Check test case per conformance case (CK_RUN_CASE=rma runs one), looped
  * over (transport x mode x size).  PF_CONFORM_SIZES="2,8" restricts the sizes,
- * PF_CONFORM_MODES=proc|threads the modes.  Under valgrind (PODFAB_UNDER_VALGRIND)
+ * PF_CONFORM_MODES=proc|threads the modes, PF_CONFORM_SCALE=F scales the
+ * iterations of the long cases (pf-conform --scale: for slow transports such
+ * as libfabric's tcp on loopback).  Under valgrind (PODFAB_UNDER_VALGRIND)
  * the default matrix is smaller: 2 processes and 3 threads.
  */
 #include <check.h>
@@ -136,16 +138,35 @@ START_TEST(test_pod)
 	int m = rest % nmodes;
 	char nbuf[16], tbuf[32];
 	snprintf(nbuf, sizeof nbuf, "%d", modes[m].n);
-	if (modes[m].threads) {
-		char *argv[] = {(char *)conform_path, "--threads", nbuf, "--transport", (char *)tp, case_names[k], NULL};
-		run_and_check(argv);
-	} else {
+	const char *scale = getenv("PF_CONFORM_SCALE");
+	char *argv[16];
+	int a = 0;
+	if (!modes[m].threads) {
 		ck_assert_msg(run_path != NULL, "PODFAB_RUN is not set");
 		snprintf(tbuf, sizeof tbuf, "%.0f", 240 * timeout_multiplier());
-		char *argv[] = {(char *)run_path, "-n", nbuf, "--transport", (char *)tp, "--timeout", tbuf, "--",
-				(char *)conform_path, case_names[k], NULL};
-		run_and_check(argv);
+		argv[a++] = (char *)run_path;
+		argv[a++] = "-n";
+		argv[a++] = nbuf;
+		argv[a++] = "--transport";
+		argv[a++] = (char *)tp;
+		argv[a++] = "--timeout";
+		argv[a++] = tbuf;
+		argv[a++] = "--";
 	}
+	argv[a++] = (char *)conform_path;
+	if (modes[m].threads) {
+		argv[a++] = "--threads";
+		argv[a++] = nbuf;
+		argv[a++] = "--transport";
+		argv[a++] = (char *)tp;
+	}
+	if (scale && *scale) {
+		argv[a++] = "--scale";
+		argv[a++] = (char *)scale;
+	}
+	argv[a++] = case_names[k];
+	argv[a] = NULL;
+	run_and_check(argv);
 }
 END_TEST
 

@@ -55,7 +55,9 @@
 #include <rdma/fi_rma.h>
 
 #include <dlfcn.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 
 #include "pf_internal.h"
@@ -121,6 +123,7 @@ static void lf_load(void)
 #define OFI_RECVS 64u             /* posted receive buffers for target-executed atomics */
 #define OFI_AMO_MAGIC 0x6f616d6fu /* "oamo" */
 #define OFI_CQ_BATCH 32
+#define OFI_SPINS 64 /* polls of the completion queue before a wait gives the CPU away */
 
 enum { AMO_NATIVE = 1, AMO_TARGET = 2 };
 enum { OP_FREE = 0, OP_RMA, OP_AMO_NATIVE, OP_AMO_REQ, OP_AMO_RESP_SEND, OP_RECV };
@@ -183,6 +186,7 @@ struct pf_tp {
 	struct fid_domain *domain;
 	struct fid_av *av;
 	struct fid_cq *cq;
+	int cq_fd;                   /* the completion queue's wait object (FI_WAIT_FD), or -1 */
 	struct fid_ep *ep;
 	fi_addr_t *peers;
 	int virt_addr, prov_key, mr_endpoint;
@@ -197,6 +201,7 @@ struct pf_tp {
 	unsigned nstash, cap_stash;
 	struct pf_tp_mr *mrs;
 	struct ofi_op *recvs[OFI_RECVS];
+	unsigned inline_ops;         /* operations done without the provider, for pf_ofi_poll */
 };
 
 static int fi_to_pf(int fi_err)
@@ -230,15 +235,35 @@ static int ofi_fail(int fi_rc, const char *what)
 /* ---- operation records ------------------------------------------------------------ */
 
 static int progress_internal(struct pf_tp *tp);
+static int ofi_idle(struct pf_tp *tp, int timeout_ms);
+
+/*
+ * One round of a wait inside the transport: progress, and after OFI_SPINS
+ * rounds without the awaited event, sleep on the completion queue's file
+ * descriptor (or yield).  With more accelerators than cores, spinning would
+ * leave a peer's answer waiting for a time slice.
+ */
+static int wait_step(struct pf_tp *tp, unsigned *spins)
+{
+	int rc = progress_internal(tp);
+	if (rc < 0)
+		return rc;
+	if (++*spins < OFI_SPINS) {
+		pf_cpu_relax();
+		return 0;
+	}
+	return ofi_idle(tp, 1);
+}
 
 static struct ofi_op *op_get(struct pf_tp *tp, int kind, int peer, struct pf_tp_ctx *ctx, int *rc)
 {
+	unsigned spins = 0;
 	while (pf_unlikely(!tp->free_ops)) {
 		/* every record in flight: complete some (ctx completions are stashed) */
 		if ((*rc = progress_internal(tp)) < 0)
 			return NULL;
-		if (!tp->free_ops)
-			pf_cpu_relax();
+		if (!tp->free_ops && (*rc = wait_step(tp, &spins)) < 0)
+			return NULL;
 	}
 	struct ofi_op *op = tp->free_ops;
 	tp->free_ops = op->next_free;
@@ -414,15 +439,24 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 	tp->virt_addr = !!(fi->domain_attr->mr_mode & FI_MR_VIRT_ADDR);
 	tp->prov_key = !!(fi->domain_attr->mr_mode & FI_MR_PROV_KEY);
 	tp->mr_endpoint = !!(fi->domain_attr->mr_mode & FI_MR_ENDPOINT);
-	struct fi_cq_attr cqa = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = FI_WAIT_NONE,
+	struct fi_cq_attr cqa = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = FI_WAIT_FD,
 				 .size = OFI_POOL + OFI_RECVS};
 	struct fi_av_attr ava = {.type = FI_AV_TABLE, .count = (size_t)tp->n};
 	if ((rc = fi_fabric(fi->fabric_attr, &tp->fabric, NULL)))
 		goto fail_fi;
 	if ((rc = fi_domain(tp->fabric, fi, &tp->domain, NULL)))
 		goto fail_fi;
-	if ((rc = fi_cq_open(tp->domain, &cqa, &tp->cq, NULL)))
-		goto fail_fi;
+	/* A completion queue with a file descriptor to sleep on; without one, waits yield. */
+	tp->cq_fd = -1;
+	if (fi_cq_open(tp->domain, &cqa, &tp->cq, NULL) == 0) {
+		if (fi_control(&tp->cq->fid, FI_GETWAIT, &tp->cq_fd) != 0)
+			tp->cq_fd = -1;
+	} else {
+		tp->cq = NULL;
+		cqa.wait_obj = FI_WAIT_NONE;
+		if ((rc = fi_cq_open(tp->domain, &cqa, &tp->cq, NULL)))
+			goto fail_fi;
+	}
 	if ((rc = fi_av_open(tp->domain, &ava, &tp->av, NULL)))
 		goto fail_fi;
 	if ((rc = fi_endpoint(tp->domain, fi, &tp->ep, NULL)))
@@ -444,7 +478,13 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 
 	const char *m = getenv("PODFAB_OFI_ATOMICS");
 	int native = atomics_native_ok(tp);
-	if (m && !strcmp(m, "native")) {
+	if ((info->flags & PF_TP_OPEN_CPU_ATOMICS) && m && !strcmp(m, "native")) {
+		ofi_close(tp);
+		return pf_err(PODFAB_EENV, "PODFAB_OFI_ATOMICS=native: the hybrid transport needs atomics run at the "
+					   "target, with the CPU's instructions that its shm peers use");
+	} else if (info->flags & PF_TP_OPEN_CPU_ATOMICS) {
+		tp->amo_mode = AMO_TARGET;
+	} else if (m && !strcmp(m, "native")) {
 		if (!native) {
 			rc = pf_err(PODFAB_ENOTSUP, "PODFAB_OFI_ATOMICS=native: provider %s lacks some of podfab's atomics",
 				    fi->fabric_attr->prov_name);
@@ -469,10 +509,12 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 			return rc;
 		}
 	}
-	pf_log(PF_LOG_INFO, "ofi: accelerator %d: provider %s, fabric %s, domain %s, %s completion, atomics %s",
+	pf_log(PF_LOG_INFO,
+	       "ofi: accelerator %d: provider %s, fabric %s, domain %s, %s completion, atomics %s, waits %s",
 	       tp->id, fi->fabric_attr->prov_name, fi->fabric_attr->name, fi->domain_attr->name,
 	       (fi->tx_attr->op_flags & FI_DELIVERY_COMPLETE) ? "delivery" : "transmit",
-	       tp->amo_mode == AMO_NATIVE ? "native" : "executed at the target");
+	       tp->amo_mode == AMO_NATIVE ? "native" : "executed at the target",
+	       tp->cq_fd >= 0 ? "sleep on the completion queue" : "yield");
 	*out = tp;
 	return 0;
 fail_fi:
@@ -787,6 +829,20 @@ static uint64_t cpu_amo(void *p, int op, int type, uint64_t v, uint64_t c)
 	}
 }
 
+/*
+ * Now and then, an operation that completes without the provider (an atomic
+ * on our own memory; for hybrid, every shm operation) runs the progress
+ * engine: the atomics that peers ask this accelerator to execute are served
+ * even while it spins on such operations - say, taking a lock that lives in
+ * its own memory while the holder's unlock waits to be executed here.
+ */
+int pf_ofi_poll(struct pf_tp *tp)
+{
+	if (pf_likely(++tp->inline_ops & 255))
+		return 0;
+	return progress_internal(tp);
+}
+
 static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, podfab_atomic_op_t op,
 		      podfab_type_t type, uint64_t operand, uint64_t compare, void *result, struct pf_tp_ctx *ctx)
 {
@@ -795,7 +851,8 @@ static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t of
 		uint64_t old = cpu_amo((char *)r->local + off, op, type, operand, compare);
 		if (result)
 			memcpy(result, &old, size); /* little-endian: the low bytes */
-		return PF_TP_DONE;
+		int rc = pf_ofi_poll(tp);
+		return rc < 0 ? rc : PF_TP_DONE;
 	}
 	int rc = 0;
 	struct ofi_op *o = op_get(tp, OP_AMO_REQ, peer, ctx, &rc);
@@ -865,6 +922,7 @@ static int ofi_put_signal(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_
 	int rc = ofi_put(tp, peer, r, off, src, len, &dctx);
 	if (rc < 0)
 		return rc;
+	unsigned spins = 0;
 	while (!dctx.done) {
 		if ((rc = progress_internal(tp)) < 0)
 			return rc;
@@ -876,6 +934,8 @@ static int ofi_put_signal(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_
 				tp->stash[i] = tp->stash[--tp->nstash];
 				break;
 			}
+		if (!dctx.done && (rc = wait_step(tp, &spins)) < 0)
+			return rc;
 	}
 	if (dctx.status < 0)
 		return dctx.status;
@@ -895,7 +955,8 @@ static int serve_amo(struct pf_tp *tp, const struct amo_msg *q)
 	struct pf_tp_mr *m = tp->mrs;
 	while (m && m->key != q->key)
 		m = m->next;
-	if (!m || q->off > m->len || size > m->len - q->off || (q->off & (size - 1)) || q->type >= PODFAB_TYPE_MAX ||
+	if (!m || q->off > m->len || size > m->len - q->off || (((uintptr_t)m->addr + q->off) & (size - 1)) ||
+	    q->type >= PODFAB_TYPE_MAX ||
 	    q->op >= PODFAB_AOP_MAX_OP)
 		a.status = pf_err(PODFAB_EREMOTE,
 				  "ofi: accelerator %d: atomic (op %d, type %d) from %d on key 0x%llx offset %llu of %zu bytes: %s",
@@ -1021,16 +1082,41 @@ static int ofi_progress(struct pf_tp *tp, struct pf_tp_cqe *cqe, int max)
 
 static int quiet_internal(struct pf_tp *tp)
 {
+	unsigned spins = 0;
 	while (tp->outstanding_noctx) {
 		int rc = progress_internal(tp);
 		if (rc < 0)
 			return rc;
-		if (tp->outstanding_noctx)
-			pf_cpu_relax();
+		if (tp->outstanding_noctx && (rc = wait_step(tp, &spins)) < 0)
+			return rc;
 	}
 	int s = tp->sticky;
 	tp->sticky = 0;
 	return s;
+}
+
+/*
+ * Sleep until the completion queue's descriptor is readable (fi_trywait says
+ * when that is safe: nothing already waiting to be read or progressed).
+ */
+static int ofi_idle(struct pf_tp *tp, int timeout_ms)
+{
+	if (tp->cq_fd < 0) {
+		sched_yield();
+		return 0;
+	}
+	struct fid *f = &tp->cq->fid;
+	int rc = fi_trywait(tp->fabric, &f, 1);
+	if (rc == -FI_EAGAIN)
+		return 0; /* something to progress now */
+	if (rc) {
+		sched_yield();
+		return 0;
+	}
+	struct pollfd p = {.fd = tp->cq_fd, .events = POLLIN};
+	if (poll(&p, 1, timeout_ms) < 0 && errno != EINTR)
+		return pf_err(PODFAB_ETRANSPORT, "ofi: poll on the completion queue: %s", strerror(errno));
+	return 0;
 }
 
 static int ofi_quiet(struct pf_tp *tp)
@@ -1069,4 +1155,5 @@ const struct pf_tp_ops pf_tp_ofi_ops = {
 	.fence = ofi_fence,
 	.quiet = ofi_quiet,
 	.progress = ofi_progress,
+	.idle = ofi_idle,
 };
