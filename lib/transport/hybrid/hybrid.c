@@ -190,13 +190,13 @@ static int hy_connect(struct pf_tp *tp, const void *addrs, size_t stride)
 		const uint8_t *b = a + i * stride;
 		uint64_t loc;
 		memcpy(&loc, b, LOC_BYTES);
-		size_t sl = b[LOC_BYTES];
-		if (sl > stride - LOC_BYTES - 1) {
+		size_t sl = b[LOC_BYTES], avail = stride < PF_ADDR_MAX ? stride : PF_ADDR_MAX; /* an entry's bytes */
+		if (sl > avail - LOC_BYTES - 1) {
 			rc = pf_err(PODFAB_ETRANSPORT, "hybrid: accelerator %zu's address is malformed", i);
 			goto out;
 		}
 		memcpy(shm_addrs + i * PF_ADDR_MAX, b + LOC_BYTES + 1, sl);
-		memcpy(ofi_addrs + i * PF_ADDR_MAX, b + LOC_BYTES + 1 + sl, stride - LOC_BYTES - 1 - sl);
+		memcpy(ofi_addrs + i * PF_ADDR_MAX, b + LOC_BYTES + 1 + sl, avail - LOC_BYTES - 1 - sl);
 		tp->via[i] = (i == (size_t)tp->id || loc == tp->locality) ? VIA_SHM : VIA_OFI;
 		if (tp->via[i] == VIA_SHM)
 			tp->nlocal++;
