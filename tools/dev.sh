@@ -74,16 +74,16 @@ run_main_job() {
 run_tests() {
 	say "build and test (debugoptimized)"
 	setup "$root/build"
-	meson test -C "$root/build" --no-suite ofi-wip --print-errorlogs --num-processes "$jobs"
+	meson test -C "$root/build" --print-errorlogs --num-processes "$jobs"
 
 	say "build and test with AddressSanitizer + UndefinedBehaviorSanitizer"
 	setup "$root/build-san" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C "$root/build-san" --no-suite fuzz --no-suite ofi-wip --print-errorlogs --num-processes "$jobs"
+		meson test -C "$root/build-san" --no-suite fuzz --print-errorlogs --num-processes "$jobs"
 
 	say "valgrind"
-	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite ofi-wip --no-suite netns --print-errorlogs --num-processes "$jobs"
+	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite netns --no-suite ofi --print-errorlogs --num-processes "$jobs"
 
 	say "build and test with ThreadSanitizer (unit and conformance suites: threads and processes)"
 	setup "$root/build-tsan" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug

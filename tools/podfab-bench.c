@@ -13,6 +13,10 @@
  *                        loop, then podfab_quiet (Mops/s)
  *   1 MiB put bandwidth  podfab_put of 1 MiB in a loop, then podfab_quiet
  *   barrier latency      every accelerator loops podfab_barrier
+ *   put ping-pong        half the round trip of an 8-byte podfab_put answered
+ *                        by the peer's podfab_put once podfab_wait_until saw
+ *                        it: one-way latency through podfab, comparable with
+ *                        fi_pingpong's over a network transport
  *   core-to-core one-way half the round trip of a cache line between
  *                        accelerators 0 and 1 (loads and stores through
  *                        podfab_ptr): the floor under any 2-party barrier
@@ -52,12 +56,13 @@
 #define FADD_OFF (BENCH_BIG_BYTES + 64)
 #define PING_OFF (BENCH_BIG_BYTES + 128)  /* the ping-pong word */
 #define AGREE_OFF (BENCH_BIG_BYTES + 192) /* accelerators that can ping-pong */
-#define SEG_BYTES (BENCH_BIG_BYTES + BENCH_ALIGN)
+#define PONG_OFF (BENCH_BIG_BYTES + 256)  /* the put ping-pong word */
+#define SEG_BYTES (BENCH_BIG_BYTES + 2 * BENCH_ALIGN)
 #define NB_CONSTANT 42u /* what the put_nb test writes */
 /* Round trips per repetition of the ping-pong: each costs some hundreds of ns. */
 #define PINGPONG_ITERS(o) ((o)->iters / 10 > 0 ? (o)->iters / 10 : 1)
 
-enum { OP_PUT, OP_GET, OP_FADD, OP_PUT_NB, OP_PUT_BIG, OP_BARRIER, OP_PINGPONG };
+enum { OP_PUT, OP_GET, OP_FADD, OP_PUT_NB, OP_PUT_BIG, OP_BARRIER, OP_PINGPONG, OP_PUT_PONG };
 
 struct options {
 	struct bench_options b;
@@ -77,6 +82,7 @@ struct accel {
 	struct bench_memcpy mc; /* accelerator 0: the memcpy reference */
 	_Atomic uint64_t *ping; /* accelerators 0 and 1: the ping-pong word */
 	uint64_t ping_seq;
+	uint64_t pong_seq; /* the put ping-pong's last value */
 	double *vals, *mvals;   /* per repetition: the operation, the memcpy */
 	int status; /* exit status of this accelerator */
 };
@@ -156,6 +162,21 @@ static void run_op(struct accel *a, int op, long n)
 	case OP_PINGPONG:
 		bench_pingpong(a->ping, a->me, n, &a->ping_seq);
 		break;
+	case OP_PUT_PONG: {
+		const uint64_t *mine = (const uint64_t *)((const unsigned char *)podfab_seg_addr(a->pf, a->seg) + PONG_OFF);
+		int peer = 1 - a->me;
+		for (i = 0; i < n && rc == 0; i++) {
+			v = ++a->pong_seq;
+			if (a->me == 1)
+				rc = podfab_wait_until(a->pf, mine, PODFAB_UINT64, PODFAB_CMP_EQ, v);
+			if (rc == 0)
+				rc = podfab_put(a->pf, peer, a->seg, PONG_OFF, &v, 8);
+			if (rc == 0 && a->me == 0)
+				rc = podfab_wait_until(a->pf, mine, PODFAB_UINT64, PODFAB_CMP_EQ, v);
+		}
+		check(rc, a, "put ping-pong");
+		break;
+	}
 	}
 }
 
@@ -177,7 +198,7 @@ static struct bench_stat measure(struct accel *a, int op, int metric, long n,
 
 		check(podfab_barrier(a->pf), a, "podfab_barrier");
 		t0 = bench_now_ns();
-		if (a->me == 0 || op == OP_BARRIER || (op == OP_PINGPONG && a->me == 1))
+		if (a->me == 0 || op == OP_BARRIER || ((op == OP_PINGPONG || op == OP_PUT_PONG) && a->me == 1))
 			run_op(a, op, n);
 		dt = bench_now_ns() - t0;
 		if (mc_st && a->me == 0)
@@ -187,7 +208,7 @@ static struct bench_stat measure(struct accel *a, int op, int metric, long n,
 				a->vals[rep] = (double)n / dt * 1e3; /* Mops/s */
 			else if (metric == BM_PUT_BW)
 				a->vals[rep] = (double)BENCH_BIG_BYTES * (double)n / dt; /* GB/s */
-			else if (metric == BM_ONE_WAY)
+			else if (metric == BM_ONE_WAY || metric == BM_PUT_PONG)
 				a->vals[rep] = dt / (double)n / 2.0; /* half a round trip */
 			else
 				a->vals[rep] = dt / (double)n; /* ns per operation */
@@ -349,6 +370,7 @@ static void run_accel(struct accel *a)
 	st[BM_PUT_RATE] = measure(a, OP_PUT_NB, BM_PUT_RATE, o->iters, NULL);
 	st[BM_PUT_BW] = measure(a, OP_PUT_BIG, BM_PUT_BW, o->bw_iters, &st[BM_MEMCPY_BW]);
 	st[BM_BARRIER] = measure(a, OP_BARRIER, BM_BARRIER, o->iters, NULL);
+	st[BM_PUT_PONG] = measure(a, OP_PUT_PONG, BM_PUT_PONG, PINGPONG_ITERS(o), NULL);
 	if (pingpong_possible(a))
 		st[BM_ONE_WAY] = measure(a, OP_PINGPONG, BM_ONE_WAY, PINGPONG_ITERS(o), NULL);
 	else if (a->me == 0)

@@ -332,7 +332,8 @@ PODFAB_EXPORT int podfab_init_version(uint32_t api_version, const podfab_params_
 	rc = pf->boot_ops->open(pf->job, pf->id, pf->n, pf->timeout_ms, &pf->boot);
 	if (rc)
 		goto fail;
-	struct pf_tp_info info = {.job = pf->job, .accel_id = pf->id, .naccels = pf->n, .boot = pf->boot};
+	struct pf_tp_info info = {.job = pf->job, .accel_id = pf->id, .naccels = pf->n, .boot = pf->boot,
+				  .check_peers = pf->boot_ops->check_peers};
 	rc = ops->open(&info, &pf->tp);
 	/* Share endpoint addresses; a failure anywhere fails everyone. */
 	uint8_t blob[1 + PF_ADDR_MAX];

@@ -178,6 +178,7 @@ struct pf_wait {
 	uint64_t start_ns;
 	int bounded;      /* collectives: give up after timeout_ms */
 	const char *what; /* for the message */
+	uint64_t spin_ns; /* transports with idle(): when this wait began to spin */
 };
 int pf_wait_slow(podfab_t pf, struct pf_wait *w);
 int pf_cmp_valid(int cmp);

@@ -7,7 +7,7 @@
 #include "pf_internal.h"
 
 #define SPIN_BEFORE_YIELD 4096
-#define SPIN_BEFORE_IDLE 64 /* transports that can sleep until news: each spin is a progress call */
+#define SPIN_NS_BEFORE_IDLE 50000 /* transports that can sleep until news: poll them this long first */
 
 
 /*
@@ -30,15 +30,25 @@ int pf_wait_slow(podfab_t pf, struct pf_wait *w)
 			return rc;
 	}
 	uint64_t s = ++w->spins;
-	if (s < (pf->tp_ops->idle ? SPIN_BEFORE_IDLE : SPIN_BEFORE_YIELD)) {
-		pf_cpu_relax();
-		return 0;
-	}
 	if (pf->tp_ops->idle) {
+		/* poll the transport for a while (a network round trip), then sleep until it has news */
+		uint64_t t = pf_mono_ns();
+		if (!w->spin_ns)
+			w->spin_ns = t;
+		if (t - w->spin_ns < SPIN_NS_BEFORE_IDLE) {
+			pf_cpu_relax();
+			return 0;
+		}
 		int rc = pf->tp_ops->idle(pf->tp, 1);
 		if (rc < 0)
 			return rc;
+		if (rc > 0)
+			w->spin_ns = 0; /* woken by news: poll again before the next sleep */
 	} else {
+		if (s < SPIN_BEFORE_YIELD) {
+			pf_cpu_relax();
+			return 0;
+		}
 		sched_yield();
 	}
 	if ((s & 255) != 0)
@@ -78,7 +88,7 @@ int pf_progress(podfab_t pf)
 
 int pf_progress_until(podfab_t pf, struct pf_tp_ctx *ctx)
 {
-	struct pf_wait w = {0, 0, 0, "a transfer"};
+	struct pf_wait w = {0, 0, 0, "a transfer", 0};
 	int rc;
 	while (!ctx->done) {
 		if ((rc = drain(pf)) < 0)
@@ -103,7 +113,7 @@ int pf_quiet_internal(podfab_t pf)
 	int rc = pf->tp_ops->quiet(pf->tp);
 	if (rc < 0)
 		return rc;
-	struct pf_wait w = {0, 0, 0, "quiet"};
+	struct pf_wait w = {0, 0, 0, "quiet", 0};
 	while (pf->pending || pf->nheap) {
 		if ((rc = drain(pf)) < 0 || ((pf->pending || pf->nheap) && (rc = pf_wait_slow(pf, &w)) < 0))
 			return rc;
@@ -176,7 +186,7 @@ int pf_barrier_internal(podfab_t pf)
 			return rc;
 		if (rc == PF_TP_POSTED && (rc = pf->tp_ops->quiet(pf->tp)) < 0)
 			return rc;
-		struct pf_wait w = {0, 0, 1, "a barrier"};
+		struct pf_wait w = {0, 0, 1, "a barrier", 0};
 		while (atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
 			if ((rc = pf_wait_slow(pf, &w)) < 0 &&
 			    atomic_load_explicit(&mine->barrier_flag[r][0], memory_order_acquire) < epoch)
@@ -266,7 +276,7 @@ static int wait_until(podfab_t pf, const void *addr, podfab_type_t type, podfab_
 	if (rc)
 		return rc;
 	pf->ctr[PODFAB_CTR_WAITS]++;
-	struct pf_wait w = {0, 0, 0, "a wait"};
+	struct pf_wait w = {0, 0, 0, "a wait", 0};
 	while (!compare(addr, type, cmp, value, seen))
 		if ((rc = pf_wait_slow(pf, &w)) < 0 && !compare(addr, type, cmp, value, seen))
 			return rc; /* (the re-check: the peer may have come and gone) */

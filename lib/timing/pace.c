@@ -260,7 +260,7 @@ static void spin_until(podfab_t pf, double t)
 static int drain_one(podfab_t pf)
 {
 	/* Make room: wait for the earliest deferred operation, progressing the transport too. */
-	struct pf_wait w = {0, 0, 0, "a deferred operation"};
+	struct pf_wait w = {0, 0, 0, "a deferred operation", 0};
 	while (!pf->defer_free) {
 		int rc = pf_progress(pf);
 		if (rc < 0)

@@ -44,6 +44,12 @@ struct pf_tp_info {
 	int naccels;
 	struct pf_boot *boot;
 	unsigned flags; /* PF_TP_OPEN_* */
+	/*
+	 * The bootstrap's liveness check (0, or -PODFAB_EPEERDEAD naming the
+	 * dead): a transport that waits inside itself calls it now and then, so
+	 * that a wait for a dead peer ends.
+	 */
+	int (*check_peers)(struct pf_boot *boot);
 };
 
 /*
@@ -135,7 +141,9 @@ struct pf_tp_ops {
 	 * Optional.  A waiter found nothing to do for a while: give the CPU away
 	 * until the transport may have news (a completion, a message, data
 	 * arriving) or timeout_ms passes, whichever is first; then the caller
-	 * progresses and looks again.  0 or a negative error.  NULL: the waiter
+	 * progresses and looks again.  1 when news came (the caller then polls
+	 * a while before idling again), 0 when the time passed (or the transport
+	 * cannot tell), or a negative error.  NULL: the waiter
 	 * yields the CPU instead.  Lets a job with more accelerators than cores
 	 * move at the speed of the network rather than of the scheduler.
 	 */

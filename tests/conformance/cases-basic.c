@@ -80,6 +80,29 @@ int case_init(podfab_t pf, const struct pfc *c)
 	if (check_transport_list(pf) || check_versions(pf))
 		return 1;
 
+	/* Which transport reaches each peer: the one in use, or for hybrid shm on
+	 * this host (here: PODFAB_HYBRID_HOSTS=N groups, when set) and ofi beyond. */
+	const char *groups = getenv("PODFAB_HYBRID_HOSTS");
+	long per = groups && *groups && strcmp(groups, "auto") ? strtol(groups, NULL, 10) : 0;
+	for (int p = 0; p < n; p++) {
+		const char *pt = podfab_peer_transport(pf, p);
+		CHECKF(pt != NULL, "podfab_peer_transport(%d) is NULL", p);
+		if (strcmp(tn, "hybrid")) {
+			CHECKF(!strcmp(pt, tn), "peer %d is reached over '%s', not the transport '%s'", p, pt, tn);
+		} else if (p == me || (c->threads && per <= 0)) {
+			CHECKF(!strcmp(pt, "shm"), "hybrid: peer %d (this process) is reached over '%s'", p, pt);
+		} else if (per > 0) {
+			const char *want = p / per == me / per ? "shm" : "ofi";
+			CHECKF(!strcmp(pt, want), "hybrid, %ld per host: peer %d is reached over '%s', not '%s'", per, p,
+			       pt, want);
+		} else {
+			CHECKF(!strcmp(pt, "shm") || !strcmp(pt, "ofi"), "hybrid: peer %d is reached over '%s'", p, pt);
+		}
+	}
+	CHECK(podfab_peer_transport(pf, -1) == NULL);
+	CHECK(podfab_peer_transport(pf, n) == NULL);
+	CHECK(podfab_peer_transport(NULL, 0) == NULL);
+
 	/* Bad handles are reported, not followed. */
 	CHECK_ERR(podfab_accel_id(NULL), PODFAB_ENULL);
 	CHECK_ERR(podfab_naccels(NULL), PODFAB_ENULL);

@@ -43,6 +43,7 @@ enum bench_metric {
 	BM_BARRIER,
 	BM_MEMCPY_BW,
 	BM_ONE_WAY,
+	BM_PUT_PONG,
 	BM_COUNT
 };
 
@@ -62,6 +63,7 @@ static const struct bench_metric_info bench_metrics[BM_COUNT] = {
 	[BM_BARRIER] = {"barrier_ns", "barrier latency", "ns", 0},
 	[BM_MEMCPY_BW] = {"memcpy_bw_gbs", "1 MiB memcpy bandwidth", "GB/s", 1},
 	[BM_ONE_WAY] = {"one_way_ns", "core-to-core one-way (ref)", "ns", 0},
+	[BM_PUT_PONG] = {"put_pingpong_ns", "8 B put ping-pong one-way", "ns", 0},
 };
 
 /*
