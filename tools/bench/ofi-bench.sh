@@ -33,7 +33,7 @@ pingpong() {
 	sleep 0.3
 	fi_pingpong -p "$core" -e rdm -P "$port" -I "$2" -S "$1" 127.0.0.1 >"$tmp/cli" 2>&1
 	wait "$srv"
-	awk '$1 ~ /^[0-9]+$/ && NF >= 8 { print $7, $6 }' "$tmp/cli" | tail -n 1
+	awk '$1 ~ /^[0-9]+[kmg]?$/ && NF >= 8 { print $7, $6 }' "$tmp/cli" | tail -n 1
 }
 
 echo "==> fi_pingpong -p $core -e rdm -S 8 (20000 round trips)"
