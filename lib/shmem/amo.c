@@ -12,13 +12,6 @@
 
 #include "ctx_internal.h"
 
-#define PFS_NB(rc, call)                                                                           \
-	do {                                                                                       \
-		(rc) = (call);                                                                      \
-		if ((rc) == -PODFAB_EAGAIN && ((rc) = podfab_quiet(pfs.accel)) == 0)                \
-			(rc) = (call);                                                              \
-	} while (0)
-
 #define SIZE_OK(TYPE, NAME)                                                                        \
 	_Static_assert(sizeof(TYPE) == 4 || sizeof(TYPE) == 8, "AMO type " #NAME " is not 4 or 8 bytes");
 PFSHMEM_AMO_EXT_TYPES(SIZE_OK)

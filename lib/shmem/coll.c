@@ -25,13 +25,6 @@
 
 #include "ctx_internal.h"
 
-#define PFS_NB(rc, call)                                                                           \
-	do {                                                                                       \
-		(rc) = (call);                                                                      \
-		if ((rc) == -PODFAB_EAGAIN && ((rc) = podfab_quiet(pfs.accel)) == 0)                \
-			(rc) = (call);                                                              \
-	} while (0)
-
 #define SCRATCH_COUNT 0 /* scratch word where collect publishes this PE's nelems */
 #define RED_CHUNK 16384 /* bytes of one member's values combined at a time */
 

@@ -107,4 +107,15 @@ static inline int pfs_ctx_pe(const char *func, shmem_ctx_t ctx, int pe)
 	return pfs_team_world(t, pe);
 }
 
+/*
+ * A non-blocking podfab call; when podfab's request table is full, complete
+ * what is outstanding and try once more.
+ */
+#define PFS_NB(rc, call)                                                                           \
+	do {                                                                                       \
+		(rc) = (call);                                                                      \
+		if ((rc) == -PODFAB_EAGAIN && ((rc) = podfab_quiet(pfs.accel)) == 0)                \
+			(rc) = (call);                                                              \
+	} while (0)
+
 #endif /* PF_SHMEM_CTX_INTERNAL_H */

@@ -15,17 +15,6 @@
 /* Requests of a strided transfer in flight at once (on the stack). */
 #define STRIDE_BATCH 64
 
-/*
- * A non-blocking podfab call; when podfab's request table is full, complete
- * what is outstanding and try once more.
- */
-#define PFS_NB(rc, call)                                                                           \
-	do {                                                                                       \
-		(rc) = (call);                                                                      \
-		if ((rc) == -PODFAB_EAGAIN && ((rc) = podfab_quiet(pfs.accel)) == 0)                \
-			(rc) = (call);                                                              \
-	} while (0)
-
 /* Check the common arguments; returns the world number of pe. */
 static inline int rma_args(const char *fn, shmem_ctx_t ctx, int pe)
 {
