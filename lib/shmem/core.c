@@ -368,6 +368,7 @@ PFS_EXPORT int shmem_init_thread(int requested, int *provided)
 	pfs.locking = requested == SHMEM_THREAD_MULTIPLE;
 	if ((rc = pfs_ctx_init()) < 0 || (rc = pfs_team_init()) < 0)
 		pfs_fail_rc(fn, rc);
+	pfs_direct_init();
 	if ((rc = podfab_barrier(pfs.accel)) < 0)
 		pfs_fail_rc(fn, rc);
 	if (provided)
@@ -385,6 +386,45 @@ PFS_EXPORT void shmem_query_thread(int *provided)
 	PFS_NEED_INIT("shmem_query_thread");
 	if (provided)
 		*provided = pfs.thread_level;
+}
+
+/*
+ * Where podfab gives a direct pointer to a PE's heap (podfab_ptr: functional
+ * mode, memory this process maps), RMA and atomics on it are plain loads,
+ * stores and C11 atomics, as shmem_ptr would give them to the program: no
+ * library call on the way.  They are not counted by podfab's counters.
+ */
+static char **direct_table(podfab_seg_t seg)
+{
+	char **t = calloc((size_t)pfs.npes, sizeof *t);
+	int any = 0;
+	for (int pe = 0; t && pe < pfs.npes; pe++)
+		any |= (t[pe] = podfab_ptr(pfs.accel, pe, seg, 0)) != NULL;
+	if (!any) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void pfs_direct_init(void)
+{
+	const char *e = getenv("PODFAB_SHMEM_DIRECT");
+	if (e && !strcmp(e, "0"))
+		return;
+	const char *tn = podfab_transport_name(pfs.accel);
+	pfs.direct_amo = tn && (!strcmp(tn, "shm") || !strcmp(tn, "hybrid"));
+	pfs.heap_direct = direct_table(pfs.heap_seg);
+	if (pfs.data_symmetric)
+		pfs.data_direct = direct_table(pfs.data_seg);
+}
+
+void pfs_direct_fini(void)
+{
+	free(pfs.heap_direct);
+	free(pfs.data_direct);
+	pfs.heap_direct = pfs.data_direct = NULL;
+	pfs.direct_amo = 0;
 }
 
 /* Undo the aliasing of the program's data: private anonymous memory with the same contents. */
@@ -419,6 +459,7 @@ PFS_EXPORT void shmem_finalize(void)
 	 * back in private memory first, so that the program's variables outlive
 	 * podfab_finalize (atexit handlers, destructors).
 	 */
+	pfs_direct_fini();
 	data_teardown();
 	podfab_finalize(pfs.accel);
 	free(pfs.blocks);

@@ -49,8 +49,27 @@ struct pfs {
 	char *data_base;             /* its address in the program (page aligned) */
 	size_t data_size;
 	int data_symmetric;          /* 1: aliased (remote access and atomics work) */
+	/*
+	 * Direct access (podfab_ptr, functional mode, PEs whose memory this
+	 * process maps): per world PE, the heap's and the data's base there, or
+	 * NULL; direct_amo: C11 atomics through them are atomic with podfab's
+	 * (shm and hybrid transports).  PODFAB_SHMEM_DIRECT=0 turns it off.
+	 */
+	char **heap_direct, **data_direct;
+	int direct_amo;
 };
 extern struct pfs pfs;
+
+/* (seg, off) on world PE pe as a plain address, or NULL: go through podfab. */
+static inline char *pfs_direct(podfab_seg_t seg, size_t off, int pe)
+{
+	char **t = seg == pfs.heap_seg ? pfs.heap_direct : seg == pfs.data_seg ? pfs.data_direct : NULL;
+	return t && t[pe] ? t[pe] + off : NULL;
+}
+
+/* Fill the direct tables (collective: after the heap and data segments exist); free them. */
+void pfs_direct_init(void);
+void pfs_direct_fini(void);
 
 /* Serialise podfab calls when several threads may call (SHMEM_THREAD_MULTIPLE). */
 static inline void pfs_lock(void)
