@@ -87,7 +87,8 @@ static inline void pfs_unlock(void)
  * Where a symmetric address is on every PE: its segment and offset.  Returns 0,
  * or -1 when [addr, addr + len) is not inside one symmetric object area.
  */
-static inline int pfs_xlate(const void *addr, size_t len, podfab_seg_t *seg, size_t *off)
+static inline __attribute__((always_inline)) int pfs_xlate(const void *addr, size_t len, podfab_seg_t *seg,
+						     size_t *off)
 {
 	const char *p = (const char *)addr;
 	if (pfs_likely((size_t)(p - pfs.heap_base) < pfs.heap_size &&
@@ -124,8 +125,9 @@ static inline void pfs_check(const char *func, int rc)
 			pfs_fail(func, "called before shmem_init (or after shmem_finalize)");       \
 	} while (0)
 /* Translate, or fail naming the argument. */
-static inline void pfs_xlate_or_fail(const char *func, const char *what, const void *addr, size_t len,
-				     podfab_seg_t *seg, size_t *off)
+static inline __attribute__((always_inline)) void pfs_xlate_or_fail(const char *func, const char *what,
+								 const void *addr, size_t len, podfab_seg_t *seg,
+								 size_t *off)
 {
 	if (pfs_unlikely(pfs_xlate(addr, len, seg, off) < 0))
 		pfs_fail(func, "%s %p (%zu bytes) is not symmetric (symmetric heap or global/static data)", what,
