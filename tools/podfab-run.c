@@ -57,6 +57,12 @@
 #define EXIT_USAGE 2
 #define EXIT_TIMEOUT 124
 #define EXIT_EXEC 127
+/*
+ * An accelerator that exits with this status asks for the whole job to end
+ * with status 0 (shmem_global_exit(0)): the others are stopped as after a
+ * failure, but the job succeeds.  Documented in podfab-run(1).
+ */
+#define EXIT_END_JOB_OK 251
 #define DEFAULT_REPORT_TOP 5
 
 enum bind_mode {
@@ -1060,6 +1066,14 @@ static void child_ended(struct job *jb, int i, int status)
 		return;
 	jb->first_failed = i;
 	jb->exit_code = code;
+	if (code == EXIT_END_JOB_OK && WIFEXITED(status)) {
+		jb->exit_code = 0;
+		if (!jb->opt->verbose)
+			msg("accelerator %d (pid %ld) ended the job with status 0", gid, (long)pid);
+		if (jb->nlive > 0)
+			stop_all(jb);
+		return;
+	}
 	if (jb->timed_out)
 		return; /* the deadline is the story, not what the stopping did */
 	if (!jb->opt->verbose) {

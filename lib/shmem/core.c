@@ -538,8 +538,7 @@ PFS_EXPORT PFSHMEM_NORETURN void shmem_global_exit(int status)
 	fflush(stdout);
 	fflush(stderr);
 	if (status == 0 && pfs.initialized && pfs.npes > 1) {
-		/* podfab-run stops the job only on a failure: say it is one, and which. */
-		fprintf(stderr, "podfab-shmem: PE %d called shmem_global_exit(0): ending every PE\n", pfs.me);
+		/* podfab-run stops the others, and the job's status is 0 */
 		_exit(PFSHMEM_GLOBAL_EXIT_ZERO);
 	}
 	_exit(status);

@@ -149,9 +149,10 @@ void pfs_sym_free(void *p);
 
 /*
  * Exit status of a PE that calls shmem_global_exit(0) in a job of several PEs:
- * podfab-run stops the other PEs only when one fails, so the job ends with 1.
+ * podfab-run's "end the job with status 0" (podfab-run(1), EXIT STATUS): it
+ * stops the other PEs and exits with 0.
  */
-#define PFSHMEM_GLOBAL_EXIT_ZERO 1
+#define PFSHMEM_GLOBAL_EXIT_ZERO 251
 
 /* Hooks of the other parts, called by shmem_init_thread and shmem_finalize (in this order). */
 int pfs_ctx_init(void);

@@ -4,6 +4,9 @@
  *   pe    a PE number past the last one        addr  a private (stack) target
  *   null  a NULL target with nelems > 0        ctx   SHMEM_CTX_INVALID
  *   cmp   a comparison that is not SHMEM_CMP_*  amo   a misaligned atomic
+ * and shmem_global_exit from the last PE while the others wait in a barrier:
+ *   exit0 shmem_global_exit(0): the job must end with status 0
+ *   exit5 shmem_global_exit(5): the job must end with status 5
  */
 #include <string.h>
 
@@ -29,6 +32,12 @@ int main(int argc, char **argv)
 		shmem_long_wait_until(target, 42, 0);
 	else if (!strcmp(what, "amo"))
 		shmem_int_atomic_add((int *)((char *)target + 2), 1, 0);
+	else if (!strncmp(what, "exit", 4)) {
+		if (shmem_my_pe() == n - 1)
+			shmem_global_exit(what[4] - '0');
+		shmem_barrier_all(); /* never completes: the last PE is gone */
+		return 3;
+	}
 	shmem_finalize();
 	return 0; /* reached only when the mistake went unnoticed */
 }
