@@ -1346,8 +1346,22 @@ static int ofi_fence(struct pf_tp *tp, int peer)
 	/* ordered: the provider keeps each peer's operations in order already */
 	if (tp->ordered)
 		return 0;
-	/* Everything issued before is delivered before anything issued after: complete it. */
-	return quiet_internal(tp);
+	/*
+	 * Everything issued before is delivered before anything issued after:
+	 * complete it - the operations with a request too (their completions
+	 * wait in the stash for the core), not only those quiet owns.
+	 */
+	uint64_t spins = 0;
+	while (tp->outstanding) {
+		int rc = progress_internal(tp);
+		if (rc < 0)
+			return rc;
+		if (tp->outstanding && (rc = wait_step(tp, &spins)) < 0)
+			return rc;
+	}
+	int s = tp->sticky;
+	tp->sticky = 0;
+	return s;
 }
 
 const struct pf_tp_ops pf_tp_ofi_ops = {
