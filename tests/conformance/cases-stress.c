@@ -196,11 +196,21 @@ struct exec {
 	long forced_fences, forced_quiets, reaped_by_test;
 };
 
+static uint64_t vget(const void *p, size_t len)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, len < 8 ? len : 8);
+	return v;
+}
+
 static int check_pend(podfab_t pf, struct pend *p)
 {
-	if (p->check)
-		CHECKF(memcmp(p->buf, p->expect, p->len) == 0, "step %ld: a non-blocking read of my own slots (%zu bytes) got other data",
-		       p->step, p->len);
+	if (p->check) {
+		uint64_t got = vget(p->buf, p->len), want = vget(p->expect, p->len);
+		CHECKF(memcmp(p->buf, p->expect, p->len) == 0,
+		       "step %ld: a non-blocking read of my own slots (%zu bytes) got other data (first 8 bytes 0x%llx, expected 0x%llx)",
+		       p->step, p->len, (unsigned long long)got, (unsigned long long)want);
+	}
 	return 0;
 }
 
@@ -408,8 +418,9 @@ static int run_op(struct exec *e, const struct sop *o, const struct wmodel *m, i
 		rc = nb ? podfab_atomic_nb(pf, o->t, e->seg, off, o->op, ty, o->operand, o->compare, res, rq)
 			: podfab_atomic(pf, o->t, e->seg, off, o->op, ty, o->operand, o->compare, res);
 		if (!rc && !nb && o->fetch)
-			CHECKF(memcmp(data, &old, len) == 0, "step %ld: %s %s on my word %d of %d fetched the wrong old value",
-			       step, pfc_op_name(o->op), pfc_type_name(ty), o->k, o->t);
+			CHECKF(memcmp(data, &old, len) == 0, "step %ld: %s %s on my word %d of %d fetched the wrong old value (0x%llx, expected 0x%llx)",
+			       step, pfc_op_name(o->op), pfc_type_name(ty), o->k, o->t, (unsigned long long)vget(data, len),
+			       (unsigned long long)old);
 		break;
 	}
 	}

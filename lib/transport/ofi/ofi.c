@@ -487,8 +487,20 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 		}
 		frc = fi_getinfo(OFI_API, NULL, NULL, 0, h, &tp->info);
 		fi_freeinfo(h);
-		if (frc)
+		if (frc) {
 			tp->info = NULL;
+		} else if (tries[t].order && !strcmp(tp->info->fabric_attr->prov_name, "shm")) {
+			/*
+			 * libfabric 1.17's shm provider reports every ordering but
+			 * delivers one peer's messages out of order (so an atomic
+			 * run at the target passes the one issued before it, fence
+			 * or not: the conformance suite's stress case under load):
+			 * delivery completion instead.
+			 */
+			pf_log(PF_LOG_INFO, "ofi: provider shm: delivery completion (its ordering is not trusted)");
+			fi_freeinfo(tp->info);
+			tp->info = NULL;
+		}
 	}
 	if (!tp->info) {
 		const char *p = provider_name();
