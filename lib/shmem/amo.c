@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctx_internal.h"
+#include "pf_cpu_amo.h" /* through a direct pointer: the atomics podfab's shm transport uses */
 
 #define SIZE_OK(TYPE, NAME)                                                                        \
 	_Static_assert(sizeof(TYPE) == 4 || sizeof(TYPE) == 8, "AMO type " #NAME " is not 4 or 8 bytes");
@@ -28,34 +29,6 @@ static inline uint64_t bits(const void *v, size_t size)
 	memcpy(&u, v, 8);
 	return u;
 }
-
-/* An atomic through a direct pointer: the C11 atomics podfab's shm transport uses. */
-#define DIRECT_AMO(NAME, T)                                                                        \
-	static inline uint64_t NAME(T *p, podfab_atomic_op_t op, T v, T c)                         \
-	{                                                                                          \
-		switch (op) {                                                                      \
-		case PODFAB_AOP_ADD:                                                               \
-			return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_AND:                                                               \
-			return __atomic_fetch_and(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_OR:                                                                \
-			return __atomic_fetch_or(p, v, __ATOMIC_ACQ_REL);                          \
-		case PODFAB_AOP_XOR:                                                               \
-			return __atomic_fetch_xor(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_SWAP:                                                              \
-			return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL);                        \
-		case PODFAB_AOP_CSWAP:                                                             \
-			__atomic_compare_exchange_n(p, &c, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE); \
-			return c;                                                                  \
-		case PODFAB_AOP_SET:                                                               \
-			__atomic_store_n(p, v, __ATOMIC_RELEASE);                                  \
-			return 0;                                                                  \
-		default: /* FETCH (SHMEM has no min or max) */                                     \
-			return __atomic_load_n(p, __ATOMIC_ACQUIRE);                               \
-		}                                                                                  \
-	}
-DIRECT_AMO(direct_amo32, uint32_t)
-DIRECT_AMO(direct_amo64, uint64_t)
 
 /*
  * One atomic on (pe, dest): result (local, size bytes) receives the old value
@@ -80,8 +53,8 @@ static inline __attribute__((always_inline)) void amo(const char *fn, shmem_ctx_
 	pfs_xlate_or_fail(fn, "dest", dest, size, &seg, &off);
 	char *d = pfs.direct_amo ? pfs_direct(seg, off, pe) : NULL;
 	if (d) {
-		uint64_t old = size == 4 ? direct_amo32((uint32_t *)(void *)d, op, (uint32_t)operand, (uint32_t)compare)
-					 : direct_amo64((uint64_t *)(void *)d, op, operand, compare);
+		uint64_t old = size == 4 ? pf_cpu_amo_u32((uint32_t *)(void *)d, op, (uint32_t)operand, (uint32_t)compare)
+					 : pf_cpu_amo_u64((uint64_t *)(void *)d, op, operand, compare);
 		if (result)
 			memcpy(result, &old, size); /* little-endian: the low bytes */
 		return;

@@ -63,6 +63,7 @@
 #include <sched.h>
 #include <signal.h>
 
+#include "pf_cpu_amo.h"
 #include "pf_internal.h"
 
 /*
@@ -935,64 +936,6 @@ static enum fi_op fi_op_of(podfab_atomic_op_t op)
 	}
 }
 
-/* Run an atomic on local memory with the CPU's atomic instructions (target execution). */
-#define CPU_AMO(T)                                                                                 \
-	static T cpu_amo_##T(T *p, int op, T v, T c)                                               \
-	{                                                                                          \
-		T old;                                                                             \
-		switch (op) {                                                                      \
-		case PODFAB_AOP_ADD:                                                               \
-			return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_AND:                                                               \
-			return __atomic_fetch_and(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_OR:                                                                \
-			return __atomic_fetch_or(p, v, __ATOMIC_ACQ_REL);                          \
-		case PODFAB_AOP_XOR:                                                               \
-			return __atomic_fetch_xor(p, v, __ATOMIC_ACQ_REL);                         \
-		case PODFAB_AOP_MIN:                                                               \
-			old = __atomic_load_n(p, __ATOMIC_RELAXED);                                 \
-			while (v < old &&                                                          \
-			       !__atomic_compare_exchange_n(p, &old, v, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) \
-				;                                                                  \
-			return old;                                                                \
-		case PODFAB_AOP_MAX:                                                               \
-			old = __atomic_load_n(p, __ATOMIC_RELAXED);                                 \
-			while (v > old &&                                                          \
-			       !__atomic_compare_exchange_n(p, &old, v, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) \
-				;                                                                  \
-			return old;                                                                \
-		case PODFAB_AOP_SWAP:                                                              \
-			return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL);                        \
-		case PODFAB_AOP_CSWAP:                                                             \
-			old = c;                                                                   \
-			__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE); \
-			return old;                                                                \
-		case PODFAB_AOP_SET:                                                               \
-			__atomic_store_n(p, v, __ATOMIC_RELEASE);                                  \
-			return 0;                                                                  \
-		default:                                                                           \
-			return __atomic_load_n(p, __ATOMIC_ACQUIRE);                               \
-		}                                                                                  \
-	}
-CPU_AMO(int32_t)
-CPU_AMO(uint32_t)
-CPU_AMO(int64_t)
-CPU_AMO(uint64_t)
-
-static uint64_t cpu_amo(void *p, int op, int type, uint64_t v, uint64_t c)
-{
-	switch (type) {
-	case PODFAB_INT32:
-		return (uint32_t)cpu_amo_int32_t(p, op, (int32_t)(uint32_t)v, (int32_t)(uint32_t)c);
-	case PODFAB_UINT32:
-		return cpu_amo_uint32_t(p, op, (uint32_t)v, (uint32_t)c);
-	case PODFAB_INT64:
-		return (uint64_t)cpu_amo_int64_t(p, op, (int64_t)v, (int64_t)c);
-	default:
-		return cpu_amo_uint64_t(p, op, v, c);
-	}
-}
-
 /*
  * Now and then, an operation that completes without the provider (an atomic
  * on our own memory; for hybrid, every shm operation) runs the progress
@@ -1012,9 +955,9 @@ static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t of
 {
 	unsigned size = (type == PODFAB_INT32 || type == PODFAB_UINT32) ? 4 : 8;
 	if (r->local) { /* our own memory: the same CPU atomics the target path uses */
-		uint64_t old = cpu_amo((char *)r->local + off, op, type, operand, compare);
+		uint64_t old = pf_cpu_amo((char *)r->local + off, op, type, operand, compare);
 		if (result)
-			memcpy(result, &old, size); /* little-endian: the low bytes */
+			pf_cpu_amo_result(result, type, old);
 		int rc = pf_ofi_poll(tp);
 		return rc < 0 ? rc : PF_TP_DONE;
 	}
@@ -1144,7 +1087,7 @@ static int serve_amo(struct pf_tp *tp, const struct amo_msg *q)
 				  m ? m->len : (size_t)0,
 				  !m ? "no such registration" : "outside it, misaligned or not an atomic");
 	else
-		a.result = cpu_amo((char *)m->addr + q->off, q->op, q->type, q->operand, q->compare);
+		a.result = pf_cpu_amo((char *)m->addr + q->off, q->op, q->type, q->operand, q->compare);
 	if (q->from < 0 || q->from >= tp->n)
 		return 0; /* nobody to answer */
 	int rc = 0;

@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "pf_cpu_amo.h"
 #include "pf_internal.h"
 
 #define SHM_KEY_MAGIC 0x73686d6bu /* "shmk" */
@@ -354,85 +355,13 @@ static int shm_get(struct pf_tp *tp, void *dest, int peer, struct pf_tp_rmr *r, 
 	return cma_xfer(r, dest, off, len, 0);
 }
 
-/* One definition of every atomic for one C type. */
-#define SHM_ATOMIC_FN(NAME, T)                                                                     \
-	static T NAME(_Atomic T *p, podfab_atomic_op_t op, T v, T cmp)                             \
-	{                                                                                          \
-		T old;                                                                             \
-		switch (op) {                                                                      \
-		case PODFAB_AOP_ADD:                                                               \
-			return atomic_fetch_add_explicit(p, v, memory_order_acq_rel);             \
-		case PODFAB_AOP_AND:                                                               \
-			return atomic_fetch_and_explicit(p, v, memory_order_acq_rel);             \
-		case PODFAB_AOP_OR:                                                                \
-			return atomic_fetch_or_explicit(p, v, memory_order_acq_rel);              \
-		case PODFAB_AOP_XOR:                                                               \
-			return atomic_fetch_xor_explicit(p, v, memory_order_acq_rel);             \
-		case PODFAB_AOP_MIN:                                                               \
-			old = atomic_load_explicit(p, memory_order_relaxed);                       \
-			while (v < old && !atomic_compare_exchange_weak_explicit(                  \
-						  p, &old, v, memory_order_acq_rel,                \
-						  memory_order_relaxed))                           \
-				;                                                                  \
-			return old;                                                                \
-		case PODFAB_AOP_MAX:                                                               \
-			old = atomic_load_explicit(p, memory_order_relaxed);                       \
-			while (v > old && !atomic_compare_exchange_weak_explicit(                  \
-						  p, &old, v, memory_order_acq_rel,                \
-						  memory_order_relaxed))                           \
-				;                                                                  \
-			return old;                                                                \
-		case PODFAB_AOP_SWAP:                                                              \
-			return atomic_exchange_explicit(p, v, memory_order_acq_rel);              \
-		case PODFAB_AOP_CSWAP:                                                             \
-			old = cmp;                                                                 \
-			atomic_compare_exchange_strong_explicit(p, &old, v, memory_order_acq_rel,  \
-								memory_order_acquire);             \
-			return old;                                                                \
-		case PODFAB_AOP_SET:                                                               \
-			atomic_store_explicit(p, v, memory_order_release);                         \
-			return 0;                                                                  \
-		case PODFAB_AOP_FETCH:                                                             \
-		default:                                                                           \
-			return atomic_load_explicit(p, memory_order_acquire);                      \
-		}                                                                                  \
-	}
-
-SHM_ATOMIC_FN(amo_i32, int32_t)
-SHM_ATOMIC_FN(amo_u32, uint32_t)
-SHM_ATOMIC_FN(amo_i64, int64_t)
-SHM_ATOMIC_FN(amo_u64, uint64_t)
-
 /* Run an atomic on local memory p (also used by the core for its own flags). */
 static inline void shm_amo(void *p, podfab_atomic_op_t op, podfab_type_t type, uint64_t operand,
 			   uint64_t compare, void *result)
 {
-	switch (type) {
-	case PODFAB_INT32: {
-		int32_t o = amo_i32(p, op, (int32_t)(uint32_t)operand, (int32_t)(uint32_t)compare);
-		if (result)
-			memcpy(result, &o, sizeof o);
-		break;
-	}
-	case PODFAB_UINT32: {
-		uint32_t o = amo_u32(p, op, (uint32_t)operand, (uint32_t)compare);
-		if (result)
-			memcpy(result, &o, sizeof o);
-		break;
-	}
-	case PODFAB_INT64: {
-		int64_t o = amo_i64(p, op, (int64_t)operand, (int64_t)compare);
-		if (result)
-			memcpy(result, &o, sizeof o);
-		break;
-	}
-	default: {
-		uint64_t o = amo_u64(p, op, operand, compare);
-		if (result)
-			memcpy(result, &o, sizeof o);
-		break;
-	}
-	}
+	uint64_t old = pf_cpu_amo(p, op, type, operand, compare);
+	if (result)
+		pf_cpu_amo_result(result, type, old);
 }
 
 static int shm_atomic(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off,
