@@ -84,6 +84,14 @@ int case_init(podfab_t pf, const struct pfc *c)
 	 * this host (here: PODFAB_HYBRID_HOSTS=N groups, when set) and ofi beyond. */
 	const char *groups = getenv("PODFAB_HYBRID_HOSTS");
 	long per = groups && *groups && strcmp(groups, "auto") ? strtol(groups, NULL, 10) : 0;
+	/* hybrid: the network transport named by PODFAB_HYBRID_REMOTE, ofi when unset (where built) */
+	const char *net = getenv("PODFAB_HYBRID_REMOTE");
+	if (!net || !*net) {
+		net = "verbs";
+		for (const char *const *t = podfab_transports(); *t; t++)
+			if (!strcmp(*t, "ofi"))
+				net = "ofi";
+	}
 	for (int p = 0; p < n; p++) {
 		const char *pt = podfab_peer_transport(pf, p);
 		CHECKF(pt != NULL, "podfab_peer_transport(%d) is NULL", p);
@@ -92,11 +100,11 @@ int case_init(podfab_t pf, const struct pfc *c)
 		} else if (p == me || (c->threads && per <= 0)) {
 			CHECKF(!strcmp(pt, "shm"), "hybrid: peer %d (this process) is reached over '%s'", p, pt);
 		} else if (per > 0) {
-			const char *want = p / per == me / per ? "shm" : "ofi";
+			const char *want = p / per == me / per ? "shm" : net;
 			CHECKF(!strcmp(pt, want), "hybrid, %ld per host: peer %d is reached over '%s', not '%s'", per, p,
 			       pt, want);
 		} else {
-			CHECKF(!strcmp(pt, "shm") || !strcmp(pt, "ofi"), "hybrid: peer %d is reached over '%s'", p, pt);
+			CHECKF(!strcmp(pt, "shm") || !strcmp(pt, net), "hybrid: peer %d is reached over '%s'", p, pt);
 		}
 	}
 	CHECK(podfab_peer_transport(pf, -1) == NULL);

@@ -1,7 +1,9 @@
 /*
  * hybrid.c - the "hybrid" transport: shm to the accelerators of this host,
- * libfabric ("ofi") to the others.
+ * a network transport to the others: libfabric ("ofi", the default) or
+ * libibverbs ("verbs"), as PODFAB_HYBRID_REMOTE says.
  *
+ * Below, "ofi" stands for whichever network transport was chosen.
  * It is built from the two transports' own operation tables, not from copies
  * of them: both are opened, every segment is allocated by shm (shared memory
  * that the host's other processes map) and registered with ofi as well, and a
@@ -31,7 +33,6 @@
 #include "pf_internal.h"
 
 extern const struct pf_tp_ops pf_tp_shm_ops;
-extern const struct pf_tp_ops pf_tp_ofi_ops;
 
 #define SUB_KEY (PF_KEY_MAX / 2) /* each half of a hybrid key */
 #define LOC_BYTES 8
@@ -41,6 +42,7 @@ enum { VIA_SHM = 0, VIA_OFI = 1 };
 struct pf_tp {
 	int id, n;
 	struct pf_tp *shm, *ofi;
+	const struct pf_tp_ops *net; /* the network transport (ofi or verbs) */
 	uint8_t *via;    /* per peer: VIA_SHM or VIA_OFI */
 	int nremote;     /* peers reached through ofi */
 	int nlocal;      /* peers reached through shm, this accelerator included */
@@ -56,9 +58,9 @@ struct pf_tp_rmr {
 	struct pf_tp_rmr *sub;
 };
 
-static const struct pf_tp_ops *sub_ops(int via)
+static const struct pf_tp_ops *sub_ops(const struct pf_tp *tp, int via)
 {
-	return via == VIA_SHM ? &pf_tp_shm_ops : &pf_tp_ofi_ops;
+	return via == VIA_SHM ? &pf_tp_shm_ops : tp->net;
 }
 
 static uint64_t fnv(uint64_t h, const char *s)
@@ -121,9 +123,19 @@ static int hy_open(const struct pf_tp_info *info, struct pf_tp **out)
 		free(tp);
 		return pf_err(PODFAB_ENOMEM, "hybrid transport state");
 	}
+	const char *rn = getenv("PODFAB_HYBRID_REMOTE");
+	if (!rn || !*rn)
+		rn = pf_transport_find("ofi") ? "ofi" : "verbs";
+	tp->net = strcmp(rn, "shm") && strcmp(rn, "hybrid") ? pf_transport_find(rn) : NULL;
+	if (!tp->net) {
+		free(tp->via);
+		free(tp);
+		return pf_err(PODFAB_EENV, "PODFAB_HYBRID_REMOTE='%.32s' is not a network transport of this build (ofi, verbs)",
+			      rn);
+	}
 	struct pf_tp_info sub = *info;
 	sub.flags |= PF_TP_OPEN_CPU_ATOMICS;
-	if ((rc = pf_tp_shm_ops.open(&sub, &tp->shm)) < 0 || (rc = pf_tp_ofi_ops.open(&sub, &tp->ofi)) < 0) {
+	if ((rc = pf_tp_shm_ops.open(&sub, &tp->shm)) < 0 || (rc = tp->net->open(&sub, &tp->ofi)) < 0) {
 		hy_close(tp);
 		return rc;
 	}
@@ -145,10 +157,10 @@ static int hy_addr(struct pf_tp *tp, void *buf, size_t *len)
 	b[LOC_BYTES] = (uint8_t)sl;
 	memcpy(b + LOC_BYTES + 1, part, sl);
 	size_t used = LOC_BYTES + 1 + sl;
-	if ((rc = pf_tp_ofi_ops.addr(tp->ofi, part, &ol)) < 0)
+	if ((rc = tp->net->addr(tp->ofi, part, &ol)) < 0)
 		return rc;
 	if (used + ol > PF_ADDR_MAX)
-		return pf_err(PODFAB_ETRANSPORT, "hybrid: the ofi address (%zu bytes) does not fit beside the shm one", ol);
+		return pf_err(PODFAB_ETRANSPORT, "hybrid: the %s address (%zu bytes) does not fit beside the shm one", tp->net->name, ol);
 	memcpy(b + used, part, ol);
 	*len = used + ol;
 	return 0;
@@ -204,12 +216,12 @@ static int hy_connect(struct pf_tp *tp, const void *addrs, size_t stride)
 			tp->nremote++;
 	}
 	if ((rc = pf_tp_shm_ops.connect(tp->shm, shm_addrs, PF_ADDR_MAX)) < 0 ||
-	    (rc = pf_tp_ofi_ops.connect(tp->ofi, ofi_addrs, PF_ADDR_MAX)) < 0)
+	    (rc = tp->net->connect(tp->ofi, ofi_addrs, PF_ADDR_MAX)) < 0)
 		goto out;
 	char l[160], r[160];
 	list_peers(tp, VIA_SHM, l, sizeof l);
 	list_peers(tp, VIA_OFI, r, sizeof r);
-	pf_log(PF_LOG_INFO, "hybrid: accelerator %d reaches %s over shm, %s over ofi", tp->id, l, r);
+	pf_log(PF_LOG_INFO, "hybrid: accelerator %d reaches %s over shm, %s over %s", tp->id, l, r, tp->net->name);
 out:
 	free(shm_addrs);
 	free(ofi_addrs);
@@ -221,7 +233,7 @@ static void hy_close(struct pf_tp *tp)
 	if (!tp)
 		return;
 	if (tp->ofi)
-		pf_tp_ofi_ops.close(tp->ofi);
+		tp->net->close(tp->ofi);
 	if (tp->shm)
 		pf_tp_shm_ops.close(tp->shm);
 	free(tp->via);
@@ -238,7 +250,7 @@ static int hy_mr_wrap(struct pf_tp *tp, struct pf_tp_mr *shm_mr, void *addr, siz
 		return pf_err(PODFAB_ENOMEM, "hybrid registration record");
 	}
 	m->shm = shm_mr;
-	int rc = pf_tp_ofi_ops.mem_reg(tp->ofi, addr, len ? len : 1, &m->ofi);
+	int rc = tp->net->mem_reg(tp->ofi, addr, len ? len : 1, &m->ofi);
 	if (rc < 0) {
 		pf_tp_shm_ops.mem_free(tp->shm, shm_mr);
 		free(m);
@@ -276,11 +288,11 @@ static int hy_mem_key(struct pf_tp *tp, struct pf_tp_mr *m, void *keybuf)
 		if (k[i])
 			return pf_err(PODFAB_ETRANSPORT, "hybrid: the shm key is longer than half a key");
 	memcpy(keybuf, k, SUB_KEY);
-	if ((rc = pf_tp_ofi_ops.mem_key(tp->ofi, m->ofi, k)) < 0)
+	if ((rc = tp->net->mem_key(tp->ofi, m->ofi, k)) < 0)
 		return rc;
 	for (size_t i = SUB_KEY; i < PF_KEY_MAX; i++)
 		if (k[i])
-			return pf_err(PODFAB_ETRANSPORT, "hybrid: the ofi key is longer than half a key");
+			return pf_err(PODFAB_ETRANSPORT, "hybrid: the %s key is longer than half a key", tp->net->name);
 	memcpy((uint8_t *)keybuf + SUB_KEY, k, SUB_KEY);
 	return 0;
 }
@@ -288,12 +300,12 @@ static int hy_mem_key(struct pf_tp *tp, struct pf_tp_mr *m, void *keybuf)
 static void hy_mem_published(struct pf_tp *tp, struct pf_tp_mr *m)
 {
 	pf_tp_shm_ops.mem_published(tp->shm, m->shm);
-	pf_tp_ofi_ops.mem_published(tp->ofi, m->ofi);
+	tp->net->mem_published(tp->ofi, m->ofi);
 }
 
 static void hy_mem_free(struct pf_tp *tp, struct pf_tp_mr *m)
 {
-	pf_tp_ofi_ops.mem_free(tp->ofi, m->ofi);
+	tp->net->mem_free(tp->ofi, m->ofi);
 	pf_tp_shm_ops.mem_free(tp->shm, m->shm);
 	free(m);
 }
@@ -308,7 +320,7 @@ static int hy_rkey_import(struct pf_tp *tp, int peer, const void *keybuf, size_t
 	r->via = tp->via[peer];
 	uint8_t k[PF_KEY_MAX] = {0};
 	memcpy(k, (const uint8_t *)keybuf + (r->via == VIA_SHM ? 0 : SUB_KEY), SUB_KEY);
-	int rc = sub_ops(r->via)->rkey_import(r->via == VIA_SHM ? tp->shm : tp->ofi, peer, k, PF_KEY_MAX, &r->sub);
+	int rc = sub_ops(tp, r->via)->rkey_import(r->via == VIA_SHM ? tp->shm : tp->ofi, peer, k, PF_KEY_MAX, &r->sub);
 	if (rc < 0) {
 		free(r);
 		return rc;
@@ -321,18 +333,18 @@ static int hy_rkey_import(struct pf_tp *tp, int peer, const void *keybuf, size_t
 
 static void hy_rkey_release(struct pf_tp *tp, struct pf_tp_rmr *r)
 {
-	sub_ops(r->via)->rkey_release(SUB(tp, r->via), r->sub);
+	sub_ops(tp, r->via)->rkey_release(SUB(tp, r->via), r->sub);
 	free(r);
 }
 
 static void *hy_rkey_ptr(struct pf_tp *tp, struct pf_tp_rmr *r)
 {
-	return sub_ops(r->via)->rkey_ptr(SUB(tp, r->via), r->sub);
+	return sub_ops(tp, r->via)->rkey_ptr(SUB(tp, r->via), r->sub);
 }
 
 static unsigned hy_rkey_caps(struct pf_tp *tp, struct pf_tp_rmr *r)
 {
-	return sub_ops(r->via)->rkey_caps(SUB(tp, r->via), r->sub);
+	return sub_ops(tp, r->via)->rkey_caps(SUB(tp, r->via), r->sub);
 }
 
 /* ---- data: to the peer's transport -------------------------------------------------------- */
@@ -340,13 +352,13 @@ static unsigned hy_rkey_caps(struct pf_tp *tp, struct pf_tp_rmr *r)
 /*
  * An operation to a peer of this host completes inline; now and then it also
  * progresses ofi, so that atomics that remote peers ask us to execute are
- * served while this accelerator spins on shm operations (pf_ofi_poll).
+ * served while this accelerator spins on shm operations (the poll slot).
  */
 static inline int shm_done(struct pf_tp *tp, int rc)
 {
 	if (pf_unlikely(rc < 0) || !tp->nremote)
 		return rc;
-	int prc = pf_ofi_poll(tp->ofi);
+	int prc = tp->net->poll ? tp->net->poll(tp->ofi) : 0;
 	return prc < 0 ? prc : rc;
 }
 
@@ -355,7 +367,7 @@ static int hy_put(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, c
 {
 	if (pf_likely(r->via == VIA_SHM))
 		return shm_done(tp, pf_tp_shm_ops.put(tp->shm, peer, r->sub, off, src, len, ctx));
-	return pf_tp_ofi_ops.put(tp->ofi, peer, r->sub, off, src, len, ctx);
+	return tp->net->put(tp->ofi, peer, r->sub, off, src, len, ctx);
 }
 
 static int hy_get(struct pf_tp *tp, void *dest, int peer, struct pf_tp_rmr *r, size_t off, size_t len,
@@ -363,7 +375,7 @@ static int hy_get(struct pf_tp *tp, void *dest, int peer, struct pf_tp_rmr *r, s
 {
 	if (pf_likely(r->via == VIA_SHM))
 		return shm_done(tp, pf_tp_shm_ops.get(tp->shm, dest, peer, r->sub, off, len, ctx));
-	return pf_tp_ofi_ops.get(tp->ofi, dest, peer, r->sub, off, len, ctx);
+	return tp->net->get(tp->ofi, dest, peer, r->sub, off, len, ctx);
 }
 
 static int hy_atomic(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, podfab_atomic_op_t op,
@@ -372,7 +384,7 @@ static int hy_atomic(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off
 	if (pf_likely(r->via == VIA_SHM))
 		return shm_done(tp, pf_tp_shm_ops.atomic(tp->shm, peer, r->sub, off, op, type, operand, compare,
 							 result, ctx));
-	return pf_tp_ofi_ops.atomic(tp->ofi, peer, r->sub, off, op, type, operand, compare, result, ctx);
+	return tp->net->atomic(tp->ofi, peer, r->sub, off, op, type, operand, compare, result, ctx);
 }
 
 static int hy_put_signal(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t off, const void *src, size_t len,
@@ -380,28 +392,28 @@ static int hy_put_signal(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t
 			 struct pf_tp_ctx *ctx)
 {
 	/* data and signal live with the same peer, so both handles go the same way */
-	return sub_ops(r->via)->put_signal(SUB(tp, r->via), peer, r->sub, off, src, len, sr->sub, sig_off, signal,
+	return sub_ops(tp, r->via)->put_signal(SUB(tp, r->via), peer, r->sub, off, src, len, sr->sub, sig_off, signal,
 					   sig_op, ctx);
 }
 
 static int hy_fence(struct pf_tp *tp, int peer)
 {
 	if (peer >= 0)
-		return sub_ops(tp->via[peer])->fence(SUB(tp, tp->via[peer]), peer);
+		return sub_ops(tp, tp->via[peer])->fence(SUB(tp, tp->via[peer]), peer);
 	int rc = pf_tp_shm_ops.fence(tp->shm, -1);
-	return rc < 0 ? rc : pf_tp_ofi_ops.fence(tp->ofi, -1);
+	return rc < 0 ? rc : tp->net->fence(tp->ofi, -1);
 }
 
 static int hy_quiet(struct pf_tp *tp)
 {
-	int rc = pf_tp_ofi_ops.quiet(tp->ofi);
+	int rc = tp->net->quiet(tp->ofi);
 	int rs = pf_tp_shm_ops.quiet(tp->shm);
 	return rc < 0 ? rc : rs;
 }
 
 static int hy_progress(struct pf_tp *tp, struct pf_tp_cqe *cqe, int max)
 {
-	return pf_tp_ofi_ops.progress(tp->ofi, cqe, max); /* shm completes everything inline */
+	return tp->net->progress(tp->ofi, cqe, max); /* shm completes everything inline */
 }
 
 /*
@@ -414,12 +426,16 @@ static int hy_idle(struct pf_tp *tp, int timeout_ms)
 		sched_yield();
 		return 0;
 	}
-	return pf_tp_ofi_ops.idle(tp->ofi, timeout_ms);
+	if (!tp->net->idle) {
+		sched_yield();
+		return 0;
+	}
+	return tp->net->idle(tp->ofi, timeout_ms);
 }
 
 static const char *hy_peer_name(struct pf_tp *tp, int peer)
 {
-	return tp->via[peer] == VIA_SHM ? "shm" : "ofi";
+	return tp->via[peer] == VIA_SHM ? "shm" : tp->net->name;
 }
 
 const struct pf_tp_ops pf_tp_hybrid_ops = {

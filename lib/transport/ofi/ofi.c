@@ -943,7 +943,7 @@ static enum fi_op fi_op_of(podfab_atomic_op_t op)
  * even while it spins on such operations - say, taking a lock that lives in
  * its own memory while the holder's unlock waits to be executed here.
  */
-int pf_ofi_poll(struct pf_tp *tp)
+static int ofi_poll(struct pf_tp *tp)
 {
 	if (pf_likely(++tp->inline_ops & 255))
 		return 0;
@@ -958,7 +958,7 @@ static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t of
 		uint64_t old = pf_cpu_amo((char *)r->local + off, op, type, operand, compare);
 		if (result)
 			pf_cpu_amo_result(result, type, old);
-		int rc = pf_ofi_poll(tp);
+		int rc = ofi_poll(tp);
 		return rc < 0 ? rc : PF_TP_DONE;
 	}
 	int rc = 0;
@@ -1344,4 +1344,5 @@ const struct pf_tp_ops pf_tp_ofi_ops = {
 	.quiet = ofi_quiet,
 	.progress = ofi_progress,
 	.idle = ofi_idle,
+	.poll = ofi_poll,
 };
