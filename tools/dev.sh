@@ -20,7 +20,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(gcc g++ python3 meson ninja-build pkg-config check libsubunit-dev libhwloc-dev hwloc
 	libyaml-dev valgrind procps clang libclang-rt-14-dev libfabric-dev libfabric-bin libpmix-dev
-	openmpi-bin iproute2)
+	openmpi-bin iproute2 libibverbs-dev ibverbs-providers qemu-system-x86)
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -74,16 +74,18 @@ run_main_job() {
 run_tests() {
 	say "build and test (debugoptimized)"
 	setup "$root/build"
+	# the verbs suite boots soft-RoCE guests (tests/verbs): one image for every tree
+	export PODFAB_GUEST_CACHE=${PODFAB_GUEST_CACHE:-$root/verbs-guest}
 	meson test -C "$root/build" --print-errorlogs --num-processes "$jobs"
 
 	say "build and test with AddressSanitizer + UndefinedBehaviorSanitizer"
 	setup "$root/build-san" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C "$root/build-san" --no-suite fuzz --print-errorlogs --num-processes "$jobs"
+		meson test -C "$root/build-san" --no-suite fuzz --no-suite verbs --print-errorlogs --num-processes "$jobs"
 
 	say "valgrind"
-	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite netns --no-suite ofi --print-errorlogs --num-processes "$jobs"
+	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite netns --no-suite ofi --no-suite verbs --print-errorlogs --num-processes "$jobs"
 
 	say "build and test with ThreadSanitizer (unit and conformance suites: threads and processes)"
 	setup "$root/build-tsan" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
