@@ -24,12 +24,17 @@
  * used as they are; others go through registered bounce buffers (a put is
  * copied out and returns at once; a get lands in the bounce buffer and is
  * copied on completion); puts up to the queue pair's inline size are sent
- * inline.  Completion queue polling needs no system call.  Fence sets
- * IBV_SEND_FENCE on the next request to each peer (an RC queue pair
- * executes its writes, sends and atomics in order; after a fence the next
- * request to a peer waits until its earlier reads and atomics completed -
- * in software: soft-RoCE can stall a request posted with IBV_SEND_FENCE).  Quiet waits for every
- * request issued.
+ * inline.  Completion queue polling needs no system call.  Fence: an RC
+ * queue pair executes its writes, sends and atomics in order; after a fence
+ * the next request to a peer waits until its earlier reads and device
+ * atomics have completed (checked in software rather than with
+ * IBV_SEND_FENCE), and atomics run at the target are answered first.
+ * Quiet waits for every request issued.
+ *
+ * Known limit: with atomics run at the target and a heavy mixed load, Linux
+ * 6.1's soft-RoCE (rdma_rxe) has been seen to stop completing a queue
+ * pair's posted READ and WRITE for good (no error, no retransmission); the
+ * tests leave that load out (tests/verbs/verbs-tests.sh).
  *
  * Atomics: with a device that has atomics (atomic_cap not NONE), 8-byte add
  * and fetch are IBV_WR_ATOMIC_FETCH_AND_ADD, 8-byte compare-and-swap
@@ -637,10 +642,11 @@ static int post(struct pf_tp *tp, int peer, struct vb_op *op, struct ibv_send_wr
 	int rc;
 	if (pf_unlikely(p->fence)) {
 		/*
-		 * A fence: the earlier reads and atomics complete first.  In
-		 * software rather than with IBV_SEND_FENCE: soft-RoCE (Linux 6.1's
-		 * rdma_rxe) can stall a fenced request for good behind a read
-		 * (the conformance suite's stress case).
+		 * A fence: the earlier reads and device atomics complete first
+		 * (writes and sends stay in order on the queue pair anyway).  In
+		 * software rather than with IBV_SEND_FENCE, so that it costs
+		 * nothing when none is in flight - puts and target-run atomics -
+		 * and does not rest on each device's fence handling.
 		 */
 		uint64_t since = 0;
 		while (p->rd_used) {
