@@ -75,9 +75,9 @@ USERLAND_PACKAGES=(iproute2 libibverbs1 ibverbs-providers ibverbs-utils
 # Modules: the first set must load (the guest cannot run without it), the
 # second is the verbs stack (if it does not load the guest is unavailable).
 BASE_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
-RDMA_MODULES=(crc32_generic udp_tunnel ip6_udp_tunnel ib_core ib_uverbs rdma_rxe rdma_ucm)
+RDMA_MODULES=(crc32_generic udp_tunnel ip6_udp_tunnel ib_core ib_uverbs rdma_rxe rdma_ucm dummy)
 # Bump when the image layout or /init changes in a way the key must see.
-IMAGE_FORMAT=2
+IMAGE_FORMAT=3
 
 cache=${PODFAB_GUEST_CACHE:-}
 timeout_s=600
@@ -266,6 +266,16 @@ ip link set lo up || result fail "cannot bring up lo"
 chroot $R /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin rdma link add rxe0 type rxe netdev lo 2>/tmp/err ||
 	result fail "rdma link add rxe0 type rxe netdev lo: $(cat /tmp/err)"
 [ -e /sys/class/infiniband/rxe0 ] || result fail "rxe0 did not appear in /sys/class/infiniband"
+# A second device, rxe1, on a dummy interface with an address of its own:
+# rdma_cm (libfabric's verbs provider) cannot resolve addresses of lo, and
+# rxe loops traffic to its own GID back inside the device.
+ch() { chroot $R /usr/bin/env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+if ch ip link add pfdummy0 type dummy 2>/tmp/err && ch ip addr add 10.211.0.1/24 dev pfdummy0 2>>/tmp/err &&
+	ch ip link set pfdummy0 up 2>>/tmp/err && ch rdma link add rxe1 type rxe netdev pfdummy0 2>>/tmp/err; then
+	log "rxe1 created on pfdummy0 (10.211.0.1)"
+else
+	echo "guest: no rxe1 on a dummy interface: $(cat /tmp/err)"
+fi
 log "rxe0 created; running the command"
 echo "PODFAB-GUEST-BEGIN $token"
 chroot $R /usr/bin/env -i /bin/bash /run/podfab-guest/run.sh </dev/null

@@ -11,6 +11,12 @@
 #   hybrid          the hybrid transport with verbs between "hosts"
 #                   (PODFAB_HYBRID_REMOTE=verbs, PODFAB_HYBRID_HOSTS=2), every
 #                   case but `stress`
+#   ofi-verbs       the conformance suite over the ofi transport with
+#                   libfabric's verbs;ofi_rxm provider on the same soft-RoCE
+#                   stack (rxe1: rdma_cm cannot resolve addresses of lo, so
+#                   guest.sh gives rxe1 a dummy interface with 10.211.0.1;
+#                   FI_UNIVERSE_SIZE=32: rxm sizes its queues by it, past
+#                   rxe's largest completion queue at the default 256)
 #   fail-badkey     put, get and atomic on a revoked key: PODFAB_EREMOTE,
 #                   nothing written, the connection replaced (verbs-fail)
 #   fail-dies       a peer that exits: PODFAB_EPEERDEAD within the bound
@@ -47,6 +53,15 @@ if [ "${1:-}" = --inside ]; then
 	case $CASE in
 	conform)
 		PF_CONFORM_TRANSPORTS=verbs PF_CONFORM_SIZES=2,3,4 ./tests/conformance/test-conformance "$conform" 2>&1 |
+			grep -v '^+ ' || fail=1
+		[ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+		;;
+	ofi-verbs)
+		[ -e /sys/class/infiniband/rxe1 ] || { echo "FAIL: no rxe1 (see guest.sh)"; exit 1; }
+		export FI_PROVIDER='verbs;ofi_rxm' FI_VERBS_IFACE=pfdummy0 FI_UNIVERSE_SIZE=32
+		PODFAB_LOG=info ./tools/podfab-run -n 2 --transport ofi -- "$conform" init >/tmp/log 2>&1
+		grep -q 'provider verbs;ofi_rxm' /tmp/log || { echo "FAIL: not over verbs;ofi_rxm"; cat /tmp/log; fail=1; }
+		PF_CONFORM_TRANSPORTS=ofi PF_CONFORM_SIZES=2,3,4 ./tests/conformance/test-conformance "$conform" 2>&1 |
 			grep -v '^+ ' || fail=1
 		[ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
 		;;
