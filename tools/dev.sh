@@ -83,6 +83,10 @@ run_tests() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C "$root/build-san" --no-suite fuzz --no-suite verbs --print-errorlogs --num-processes "$jobs"
+	# the verbs transport under the sanitizers, in the soft-RoCE guest: the conformance suite and a failure
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C "$root/build-san" --print-errorlogs --logbase testlog-verbs verbs-conform verbs-fail-badkey
 
 	say "valgrind"
 	meson test -C "$root/build" --setup valgrind --no-suite fuzz --no-suite netns --no-suite ofi --no-suite verbs --print-errorlogs --num-processes "$jobs"
@@ -100,6 +104,7 @@ run_tests() {
 # One closing line over every run above: 'N passed, N failed'.
 summary() {
 	python3 - "$root/build/meson-logs/testlog.json" "$root/build-san/meson-logs/testlog.json" \
+		"$root/build-san/meson-logs/testlog-verbs.json" \
 		"$root/build/meson-logs/testlog-valgrind.json" "$root/build-tsan/meson-logs/testlog.json" <<'PY'
 import json, sys
 ok = bad = skip = 0

@@ -122,4 +122,8 @@ CASE=${1:?usage: verbs-tests.sh CASE BUILD_DIR [guest.sh options...]}
 BUILD=$(cd "${2:?usage: verbs-tests.sh CASE BUILD_DIR}" && pwd -P)
 shift 2
 export PODFAB_GUEST_CACHE=${PODFAB_GUEST_CACHE:-$BUILD/verbs-guest}
-exec "$here/guest.sh" "$@" -- bash "$here/verbs-tests.sh" --inside "$CASE" "$BUILD"
+san=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do # a sanitizer build's settings go in too
+	[ -z "${!v:-}" ] || san+=(--env "$v")
+done
+exec "$here/guest.sh" "${san[@]}" "$@" -- bash "$here/verbs-tests.sh" --inside "$CASE" "$BUILD"
