@@ -74,21 +74,41 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-/* Job names found in SHM_DIR as podfab.<job>.timing, at most max; returns how many or -1. */
+/*
+ * The length of the job name in a region's name, podfab.<job>.timing (host of
+ * accelerator 0) or podfab.<job>.timing.<N> (another host of a job; N > 0), or 0.
+ */
+static size_t region_job_len(const char *name)
+{
+	static const char pre[] = "podfab.", suf[] = ".timing";
+	size_t len = strlen(name), pl = sizeof pre - 1, sl = sizeof suf - 1;
+	if (strncmp(name, pre, pl))
+		return 0;
+	const char *dot = strrchr(name, '.');
+	if (dot && dot[1] >= '1' && dot[1] <= '9' && strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		len = (size_t)(dot - name); /* drop ".<N>" */
+	if (len <= pl + sl || strncmp(name + len - sl, suf, sl))
+		return 0;
+	return len - pl - sl;
+}
+
+/* Job names found in SHM_DIR as podfab.<job>.timing[.N], at most max; returns how many or -1. */
 static int list_jobs(char names[][64], int max)
 {
 	DIR *d = opendir(SHM_DIR);
 	if (!d)
 		return errno == ENOENT ? 0 : -1;
-	static const char pre[] = "podfab.", suf[] = ".timing";
+	static const char pre[] = "podfab.";
 	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name), pl = sizeof pre - 1, sl = sizeof suf - 1;
-		if (len <= pl + sl || strncmp(e->d_name, pre, pl) || strcmp(e->d_name + len - sl, suf))
+		size_t pl = sizeof pre - 1, jl = region_job_len(e->d_name);
+		if (!jl || jl >= 64)
 			continue;
-		size_t jl = len - pl - sl;
-		if (jl >= 64)
+		int seen = 0;
+		for (int i = 0; i < n && i < max; i++)
+			seen |= strlen(names[i]) == jl && !strncmp(names[i], e->d_name + pl, jl);
+		if (seen)
 			continue;
 		if (n < max) {
 			memcpy(names[n], e->d_name + pl, jl);
@@ -100,11 +120,24 @@ static int list_jobs(char names[][64], int max)
 	return n < max ? n : max;
 }
 
+/* Whether this host has a region of the job (either name). */
 static int region_exists(const char *job)
 {
 	char path[128];
 	snprintf(path, sizeof path, SHM_DIR "/podfab.%s.timing", job);
-	return access(path, F_OK) == 0;
+	if (access(path, F_OK) == 0)
+		return 1;
+	DIR *d = opendir(SHM_DIR);
+	if (!d)
+		return 0;
+	int found = 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		size_t jl = region_job_len(e->d_name);
+		found = jl == strlen(job) && !strncmp(e->d_name + 7, job, jl);
+	}
+	closedir(d);
+	return found;
 }
 
 static void sleep_s(double s)

@@ -79,6 +79,8 @@ struct pf_export_entry {
 };
 struct pf_sysseg {
 	_Alignas(64) _Atomic uint64_t barrier_flag[PF_BARRIER_ROUNDS][8]; /* one line each */
+	/* virtual mode: latest modelled arrival of a write from another host (double bits) */
+	_Alignas(64) _Atomic uint64_t vt_stamp[8];
 	struct pf_export_entry exports[PF_MAX_EXPORTS];
 };
 
@@ -116,9 +118,11 @@ struct podfab_accel {
 
 	/* timing (lib/timing/): NULL/0 in functional mode */
 	struct pf_tm *tm;
-	struct pf_tm_shared *tsh;     /* the job's timing region */
+	struct pf_tm_shared *tsh;     /* this host's timing region of the job */
 	size_t tsh_size;
 	int tsh_owner;
+	int *tm_host;                 /* per accelerator: the lowest id of its host (the region's creator) */
+	int tm_nhosts;                /* hosts, so timing regions, of the job */
 	double dilation;              /* realtime: wall ns per model ns */
 	uint64_t seed;
 	uint64_t epoch_ns;            /* realtime: CLOCK_MONOTONIC of model time 0 */
@@ -146,6 +150,9 @@ int pf_job_valid(const char *job);
 int pf_timing_parse(const char *s, int *out);
 int pf_env_double(const char *name, double min, double max, double *out, int *present);
 int pf_env_u64(const char *name, uint64_t *out, int *present);
+
+/* host.c: a key equal for the accelerators of one host (PODFAB_HOSTS=N: id / N). */
+int pf_host_key(int id, uint64_t *out);
 
 /* accel.c */
 int pf_accel_check_slow(podfab_t pf);

@@ -18,6 +18,7 @@
  * The heap's records come from a pool made at init: no allocation per operation.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -159,6 +160,23 @@ static int exec(podfab_t pf, const struct pf_op *o, struct pf_tp_ctx *ctx)
 	}
 }
 
+/*
+ * Virtual mode, a write to another host's accelerator: the arrival stamp goes
+ * with it, through the transport, as an atomic max on the target's system
+ * segment that is ordered before the write (a fence), so that a wait which
+ * sees the write also sees its time.  (On one host it is a word of the
+ * shared timing region.)
+ */
+static int stamp_remote(podfab_t pf, int dst, double arr)
+{
+	size_t off = offsetof(struct pf_sysseg, vt_stamp);
+	int rc = pf->tp_ops->atomic(pf->tp, dst, pf->sys->rmr[dst], off, PODFAB_AOP_MAX, PODFAB_UINT64, pf_tm_u(arr),
+				    0, NULL, NULL);
+	if (rc == PF_TP_POSTED)
+		rc = pf->tp_ops->fence(pf->tp, dst);
+	return rc < 0 ? rc : 0;
+}
+
 /* The model's times of an operation issued at t. */
 static int op_times(podfab_t pf, const struct pf_op *o, double t, double *arr, double *cmp)
 {
@@ -292,8 +310,12 @@ int pf_timed(podfab_t pf, const struct pf_op *o, struct podfab_req *r, int nb)
 		return fail(pf, r, rc); /* unreachable: nothing moved */
 
 	if (pf->timing == PODFAB_TIMING_VIRTUAL) {
-		if (o->kind != PF_OP_GET)
-			pf_tm_atomic_max(&pf->tm->accels[o->dst].stamp, arr);
+		if (o->kind != PF_OP_GET) {
+			if (pf_likely(pf->tm_host[o->dst] == pf->tm_host[pf->id]))
+				pf_tm_atomic_max(&pf->tm->accels[o->dst].stamp, arr);
+			else if (pf_unlikely((rc = stamp_remote(pf, o->dst, arr)) < 0))
+				return fail(pf, r, rc);
+		}
 		if (!nb) {
 			struct pf_tp_ctx ctx = {0, 0};
 			rc = pf_blocking_done(pf, &ctx, exec(pf, o, &ctx));
@@ -347,6 +369,11 @@ void pf_vt_wait_ended(podfab_t pf)
 	if (pf->timing != PODFAB_TIMING_VIRTUAL)
 		return;
 	double s = pf_tm_d(atomic_load_explicit(&pf->tm->accels[pf->id].stamp, memory_order_acquire));
+	if (pf->tm_nhosts > 1) {
+		const struct pf_sysseg *sys = pf->sys->local;
+		double x = pf_tm_d(atomic_load_explicit(&sys->vt_stamp[0], memory_order_acquire));
+		s = x > s ? x : s;
+	}
 	pf_vt_reached(pf, s);
 }
 

@@ -5,8 +5,8 @@
  *   engine.c  per-directed-link parameters, message and operation timing (pure
  *             computation over state that may live anywhere: shared memory for
  *             a job, plain memory for podfab-sim and the tests)
- *   shared.c  the job's shared timing region /podfab.<job>.timing: link state and
- *             counters every accelerator on the host sees, virtual clocks
+ *   shared.c  the job's timing regions /podfab.<job>.timing[.<id>], one per host:
+ *             link state and counters every accelerator on the host sees, clocks
  *   pace.c    the modes inside libpodfab: virtual clocks, realtime pacing and
  *             the due-time queue of deferred operations
  *   report.c  counters as JSON and as a text report (podfab-stat, podfab-run)

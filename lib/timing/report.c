@@ -6,6 +6,7 @@
  * The writers read every counter with a relaxed load: the numbers of a job
  * that is still running are a snapshot, each one exact, not a consistent cut.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -433,6 +434,30 @@ static int region_sane(const struct pf_tm_shared *s, size_t size)
 	       memchr(s->model, '\0', sizeof s->model) && memchr(s->job, '\0', sizeof s->job);
 }
 
+/* The lowest N of this host's /dev/shm/podfab.<job>.timing.N (a host without accelerator 0). */
+static int other_host_region(const char *job, long *low)
+{
+	char prefix[PF_JOB_MAX + 32];
+	snprintf(prefix, sizeof prefix, "podfab.%s.timing.", job);
+	size_t plen = strlen(prefix);
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		char *end;
+		long v = strtol(e->d_name + plen, &end, 10);
+		if (*end || v <= 0 || e->d_name[plen] < '1' || e->d_name[plen] > '9')
+			continue;
+		if (*low < 0 || v < *low)
+			*low = v;
+	}
+	closedir(d);
+	return *low > 0;
+}
+
 PODFAB_EXPORT int podfab_stat_open(const char *job, podfab_stat_t *out)
 {
 	if (!job || !out)
@@ -441,12 +466,23 @@ PODFAB_EXPORT int podfab_stat_open(const char *job, podfab_stat_t *out)
 	if (jl == 0 || jl > PF_JOB_MAX || strchr(job, '/'))
 		return pf_err(PODFAB_EINVAL, "podfab_stat_open: '%.80s' is not a job name (1 to %d characters, no '/')",
 			      job, PF_JOB_MAX);
-	char name[PF_JOB_MAX + 32];
+	char name[PF_JOB_MAX + 48];
 	snprintf(name, sizeof name, "/podfab.%s.timing", job);
 	int fd = shm_open(name, O_RDONLY, 0);
+	if (fd < 0 && errno == ENOENT) {
+		/* Not accelerator 0's host: this host's region is named after its lowest accelerator. */
+		long low = -1;
+		if (other_host_region(job, &low) && low > 0) {
+			snprintf(name, sizeof name, "/podfab.%s.timing.%ld", job, low);
+			fd = shm_open(name, O_RDONLY, 0);
+		} else {
+			errno = ENOENT;
+		}
+	}
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return pf_err(PODFAB_EINVAL, "no timing region %s: is the job running with --timing?", name);
+			return pf_err(PODFAB_EINVAL, "no timing region /podfab.%s.timing[.N]: is the job running with --timing?",
+				      job);
 		return pf_err(PODFAB_ESYSTEM, "shm_open %s: %s", name, strerror(errno));
 	}
 	struct stat sb;

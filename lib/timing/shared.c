@@ -1,13 +1,17 @@
 /*
- * shared.c - the job's timing region: link state, counters and clocks that
- * every accelerator of the job on this host sees.
+ * shared.c - the job's timing regions: link state, counters and clocks that
+ * every accelerator of the job on one host sees.
  *
- * Accelerator 0 creates /podfab.<job>.timing (mode 0600) during init; the
- * others attach after it has; all check that they run the same model, timing
- * mode and dilation.  The region stays while the job runs so that podfab-stat
- * can read it; accelerator 0 removes it at finalize, after writing the JSON
- * report when PODFAB_STATS names a file (PODFAB_STATS_KEEP=1 leaves it for the
- * launcher, whose sweep removes it).
+ * One region per host (pf_host_key): its lowest accelerator creates it,
+ * /podfab.<job>.timing on accelerator 0's host and /podfab.<job>.timing.<id>
+ * elsewhere (mode 0600), during init; the others attach after it has; all
+ * check that they run the same model, timing mode and dilation.  A region
+ * stays while the job runs so that podfab-stat can read it; its creator
+ * removes it at finalize.  Before that, in a job of several hosts,
+ * accelerator 0's region receives the other hosts' counters and every clock
+ * (merge_hosts), and accelerator 0 writes the JSON report when PODFAB_STATS
+ * names a file (PODFAB_STATS_KEEP=1 leaves its region for the launcher,
+ * whose sweep removes it).  podfab(7), "Across hosts", says what this models.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,9 +118,13 @@ void pf_tm_shared_init(struct pf_tm_shared *s, podfab_topo_t topo, int timing, d
 		atomic_store_explicit(&up[i], (uint8_t)(topo->links[i].up ? 1 : 0), memory_order_relaxed);
 }
 
-static void region_name(char *buf, size_t len, const char *job)
+/* Host of accelerator 0: /podfab.<job>.timing; another host: ....timing.<its lowest id>. */
+static void region_name(char *buf, size_t len, const char *job, int leader)
 {
-	snprintf(buf, len, "/podfab.%s.timing", job);
+	if (leader == 0)
+		snprintf(buf, len, "/podfab.%s.timing", job);
+	else
+		snprintf(buf, len, "/podfab.%s.timing.%d", job, leader);
 }
 
 /* The model spec others can load: a file made absolute. */
@@ -199,16 +207,52 @@ static int open_region(podfab_t pf, const char *name)
 	return 0;
 }
 
+/*
+ * Which host each accelerator is on (pf_host_key, one allgather): tm_host[i]
+ * is the lowest id of i's host, which creates that host's region.
+ */
+static int find_hosts(podfab_t pf)
+{
+	uint64_t key = 0, *keys = malloc((size_t)pf->n * sizeof *keys);
+	pf->tm_host = malloc((size_t)pf->n * sizeof *pf->tm_host);
+	int rc = pf_host_key(pf->id, &key);
+	if (!rc && (!keys || !pf->tm_host))
+		rc = pf_err(PODFAB_ENOMEM, "host table of %d accelerators", pf->n);
+	/* Everyone joins the allgather, failed or not, so that nobody waits; a failure reads as key 0. */
+	uint64_t mine = rc ? 0 : key | 1;
+	int brc = pf->boot_ops->allgather(pf->boot, &mine, sizeof mine, keys);
+	if (!rc && brc)
+		rc = brc;
+	for (int i = 0; !rc && i < pf->n; i++)
+		if (!keys[i])
+			rc = pf_err(PODFAB_EMISMATCH, "accelerator %d could not tell its host", i);
+	if (!rc) {
+		pf->tm_nhosts = 0;
+		for (int i = 0; i < pf->n; i++) {
+			int j = 0;
+			while (keys[j] != keys[i])
+				j++;
+			pf->tm_host[i] = j;
+			pf->tm_nhosts += j == i;
+		}
+	}
+	free(keys);
+	return rc;
+}
+
 /* Collective: every accelerator of the job calls it during init. */
 int pf_tm_attach(podfab_t pf)
 {
-	char name[PF_JOB_MAX + 32];
-	region_name(name, sizeof name, pf->job);
-	int rc = 0;
-	if (pf->id == 0)
+	int rc = find_hosts(pf);
+	if (rc)
+		return rc; /* everyone saw the same failure, or the bootstrap's */
+	char name[PF_JOB_MAX + 48];
+	int leader = pf->tm_host[pf->id];
+	region_name(name, sizeof name, pf->job, leader);
+	if (pf->id == leader)
 		rc = create_region(pf, name);
 	/*
-	 * Everyone learns whether the creator succeeded, then whether everyone
+	 * Everyone learns whether the creators succeeded, then whether everyone
 	 * attached.  Without memory for the table an accelerator still joins both
 	 * rounds (contributing only), so that nobody waits for it.
 	 */
@@ -219,9 +263,9 @@ int pf_tm_attach(podfab_t pf)
 	int brc = pf->boot_ops->allgather(pf->boot, &mine, 1, all);
 	if (!rc && brc)
 		rc = brc;
-	if (!rc && all[0])
-		rc = pf_err(PODFAB_ESYSTEM, "accelerator 0 could not create the timing region %s", name);
-	if (!rc && pf->id != 0)
+	if (!rc && all[leader])
+		rc = pf_err(PODFAB_ESYSTEM, "accelerator %d could not create the timing region %s", leader, name);
+	if (!rc && pf->id != leader)
 		rc = open_region(pf, name);
 	mine = rc ? 1 : 0;
 	brc = pf->boot_ops->allgather(pf->boot, &mine, 1, all);
@@ -229,7 +273,18 @@ int pf_tm_attach(podfab_t pf)
 		rc = brc;
 	for (int i = 0; !rc && all && i < pf->n; i++)
 		if (all[i])
-			rc = pf_err(PODFAB_EMISMATCH, "accelerator %d could not attach to the timing region", i);
+			rc = pf_err(PODFAB_EMISMATCH, "accelerator %d could not attach to the timing region of its host", i);
+	/*
+	 * Regions of different hosts were created at different moments on
+	 * different clocks: for realtime, each creator sets model time 0 to now,
+	 * between two rounds that everyone leaves within a bootstrap round trip.
+	 */
+	if (!rc && pf->tm_nhosts > 1 && pf->timing == PODFAB_TIMING_REALTIME) {
+		if (!(rc = pf->boot_ops->barrier(pf->boot)) && pf->id == leader)
+			pf->tsh->epoch_ns = mono_ns();
+		if (!rc)
+			rc = pf->boot_ops->barrier(pf->boot);
+	}
 	free(all);
 	if (rc)
 		return rc;
@@ -237,6 +292,9 @@ int pf_tm_attach(podfab_t pf)
 	atomic_store_explicit(&me->state, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&pf->tsh->attached, 1, memory_order_relaxed);
 	pf->epoch_ns = pf->tsh->epoch_ns;
+	if (pf->tm_nhosts > 1 && pf->id == 0)
+		pf_log(PF_LOG_INFO, "timing: %d hosts, one timing region each: contention is modelled among the "
+				    "accelerators of a host (podfab(7), Across hosts)", pf->tm_nhosts);
 	return 0;
 }
 
@@ -257,7 +315,123 @@ int pf_tm_agree(podfab_t pf, int rc)
 	return rc;
 }
 
-/* At finalize, before the closing barrier: publish the clock. */
+/*
+ * A job of several hosts: accelerator 0's region receives the others' clocks
+ * and counters, so that its report (PODFAB_STATS, podfab-run --report) covers
+ * the whole job.  Collective; called once every accelerator has flushed.
+ * Round 1: each accelerator's record.  Round 2: how many directed links each
+ * other host's creator has counts for.  Then as many rounds as the largest of
+ * those needs, LINKS_PER_ROUND links of each creator a round.
+ */
+struct merge_link {
+	uint32_t dlink, replays;
+	uint64_t messages, bytes, flits, busy_ps, queue_ps, wire_bytes, busy;
+};
+#define LINKS_PER_ROUND (PF_BOOT_BLOB / sizeof(struct merge_link))
+
+static int merge_hosts(podfab_t pf)
+{
+	struct pf_tm_shared *sh = pf->tsh;
+	struct pf_tm_accel *acc = pf_tm_accels(sh);
+	struct pf_tm_link *links = pf_tm_links(sh);
+	int zero = pf->id == 0, creator = pf->tm_host[pf->id] == pf->id && pf->id != 0;
+	size_t n = (size_t)pf->n;
+	struct pf_tm_accel *all = zero ? calloc(n, sizeof *all) : NULL;
+	struct merge_link *got = zero ? calloc(n * LINKS_PER_ROUND, sizeof *got) : NULL;
+	uint32_t *counts = malloc(n * sizeof *counts);
+	int rc = 0;
+	if ((zero && (!all || !got)) || !counts)
+		rc = pf_err(PODFAB_ENOMEM, "merging the timing counters of %d hosts", pf->tm_nhosts);
+	/* Even without memory everyone joins every round (contributing), so that nobody waits. */
+	struct pf_tm_accel mine = {0};
+	mine.now = atomic_load_explicit(&acc[pf->id].now, memory_order_relaxed);
+	mine.stamp = atomic_load_explicit(&acc[pf->id].stamp, memory_order_relaxed);
+	mine.ops = atomic_load_explicit(&acc[pf->id].ops, memory_order_relaxed);
+	mine.requests = atomic_load_explicit(&acc[pf->id].requests, memory_order_relaxed);
+	mine.state = atomic_load_explicit(&acc[pf->id].state, memory_order_relaxed);
+	mine.busy_ps = atomic_load_explicit(&acc[pf->id].busy_ps, memory_order_relaxed);
+	int brc = pf->boot_ops->allgather(pf->boot, &mine, sizeof mine, rc ? NULL : all);
+	if (!rc && brc)
+		rc = brc;
+	if (brc)
+		goto out; /* the bootstrap failed: nobody goes on */
+	uint32_t ndl = 2 * sh->nlinks, used = 0;
+	if (creator)
+		for (uint32_t e = 0; e < ndl; e++)
+			used += atomic_load_explicit(&links[e].messages, memory_order_relaxed) != 0;
+	if ((brc = pf->boot_ops->allgather(pf->boot, &used, sizeof used, counts)) != 0) {
+		rc = rc ? rc : brc;
+		goto out;
+	}
+	uint32_t most = 0;
+	for (size_t i = 0; i < n; i++)
+		most = counts[i] > most ? counts[i] : most;
+	uint32_t next = 0; /* this creator's next directed link to send */
+	for (uint32_t round = 0; round * LINKS_PER_ROUND < most; round++) {
+		struct merge_link out[LINKS_PER_ROUND];
+		for (size_t k = 0; k < LINKS_PER_ROUND; k++) {
+			memset(&out[k], 0, sizeof out[k]);
+			out[k].dlink = UINT32_MAX;
+			while (creator && next < ndl && !atomic_load_explicit(&links[next].messages, memory_order_relaxed))
+				next++;
+			if (!creator || next >= ndl)
+				continue;
+			struct pf_tm_link *l = &links[next];
+			out[k].dlink = next++;
+			uint64_t rp = atomic_load_explicit(&l->replays, memory_order_relaxed);
+			out[k].replays = rp > UINT32_MAX ? UINT32_MAX : (uint32_t)rp;
+			out[k].messages = atomic_load_explicit(&l->messages, memory_order_relaxed);
+			out[k].bytes = atomic_load_explicit(&l->bytes, memory_order_relaxed);
+			out[k].flits = atomic_load_explicit(&l->flits, memory_order_relaxed);
+			out[k].busy_ps = atomic_load_explicit(&l->busy_ps, memory_order_relaxed);
+			out[k].queue_ps = atomic_load_explicit(&l->queue_ps, memory_order_relaxed);
+			out[k].wire_bytes = atomic_load_explicit(&l->wire_bytes, memory_order_relaxed);
+			out[k].busy = atomic_load_explicit(&l->busy, memory_order_relaxed);
+		}
+		if ((brc = pf->boot_ops->allgather(pf->boot, out, sizeof out, rc ? NULL : got)) != 0) {
+			rc = rc ? rc : brc;
+			goto out;
+		}
+		for (size_t k = 0; zero && !rc && k < n * LINKS_PER_ROUND; k++) {
+			const struct merge_link *m = &got[k];
+			if (m->dlink >= ndl)
+				continue;
+			struct pf_tm_link *l = &links[m->dlink];
+			atomic_fetch_add_explicit(&l->messages, m->messages, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->bytes, m->bytes, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->flits, m->flits, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->busy_ps, m->busy_ps, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->queue_ps, m->queue_ps, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->replays, m->replays, memory_order_relaxed);
+			atomic_fetch_add_explicit(&l->wire_bytes, m->wire_bytes, memory_order_relaxed);
+			pf_tm_atomic_max(&l->busy, pf_tm_d(m->busy));
+		}
+	}
+	if (zero && !rc) {
+		uint32_t others = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (pf->tm_host[i] == 0)
+				continue;
+			struct pf_tm_accel *a = &acc[i];
+			pf_tm_atomic_max(&a->now, pf_tm_d(all[i].now));
+			pf_tm_atomic_max(&a->stamp, pf_tm_d(all[i].stamp));
+			atomic_store_explicit(&a->ops, all[i].ops, memory_order_relaxed);
+			atomic_store_explicit(&a->requests, all[i].requests, memory_order_relaxed);
+			atomic_store_explicit(&a->busy_ps, all[i].busy_ps, memory_order_relaxed);
+			atomic_store_explicit(&a->state, all[i].state, memory_order_release);
+			others += all[i].state == 2;
+		}
+		atomic_fetch_add_explicit(&sh->attached, others, memory_order_relaxed);
+		atomic_fetch_add_explicit(&sh->finished, others, memory_order_acq_rel);
+	}
+out:
+	free(all);
+	free(got);
+	free(counts);
+	return rc;
+}
+
+/* At finalize, before the closing barrier: publish the clock (collective when the job has several hosts). */
 void pf_tm_publish(podfab_t pf)
 {
 	if (!pf->tsh)
@@ -270,14 +444,20 @@ void pf_tm_publish(podfab_t pf)
 	pf_tm_atomic_max(&me->now, now);
 	atomic_store_explicit(&me->state, 2, memory_order_release);
 	atomic_fetch_add_explicit(&pf->tsh->finished, 1, memory_order_acq_rel);
+	if (pf->tm_nhosts > 1 && merge_hosts(pf) < 0)
+		pf_log(PF_LOG_WARN, "accelerator %d: the report of accelerator 0 lacks other hosts' counters: %s",
+		       pf->id, podfab_error_detail());
 }
 
 /* After the closing barrier (or on a failed init): write the report, unmap, remove. */
 int pf_tm_detach(podfab_t pf, int after_barrier)
 {
 	int rc = 0;
-	if (!pf->tsh)
+	if (!pf->tsh) {
+		free(pf->tm_host);
+		pf->tm_host = NULL;
 		return 0;
+	}
 	if (after_barrier && pf->id == 0) {
 		const char *path = getenv("PODFAB_STATS");
 		if (path && *path) {
@@ -291,18 +471,24 @@ int pf_tm_detach(podfab_t pf, int after_barrier)
 			}
 		}
 	}
-	if (pf->id == 0) {
+	if (pf->tsh_owner) {
 		const char *keep = getenv("PODFAB_STATS_KEEP");
-		/* On a failed init accelerator 0 removes it too: nobody will finish the job. */
-		if (!(after_barrier && keep && !strcmp(keep, "1"))) {
-			char name[PF_JOB_MAX + 32];
-			region_name(name, sizeof name, pf->job);
-			if (pf->tsh_owner)
-				shm_unlink(name);
+		/*
+		 * Each host's creator removes its region; accelerator 0 keeps its
+		 * own (the whole job's report) for the launcher when asked.  On a
+		 * failed init it goes too: nobody will finish the job.
+		 */
+		if (!(after_barrier && pf->id == 0 && keep && !strcmp(keep, "1"))) {
+			char name[PF_JOB_MAX + 48];
+			region_name(name, sizeof name, pf->job, pf->id);
+			shm_unlink(name);
 		}
 	}
 	munmap(pf->tsh, pf->tsh_size);
 	pf->tsh = NULL;
 	pf->tsh_size = 0;
+	pf->tsh_owner = 0;
+	free(pf->tm_host);
+	pf->tm_host = NULL;
 	return rc;
 }

@@ -16,10 +16,9 @@
  * instructions (pf_tp_info.flags PF_TP_OPEN_CPU_ATOMICS): every update of a
  * word is then an atomic instruction of the host that holds it.
  *
- * "Same host" means: the same kernel (boot id), the same mount namespace (so
- * the same /dev/shm) and the same network namespace (so that accelerators in
- * separate network namespaces behave as separate hosts).  PODFAB_HYBRID_HOSTS=N
- * instead makes accelerators id / N one host: a hybrid job on one machine.
+ * "Same host" is pf_host_key's (lib/core/host.c): the same kernel, mount and
+ * network namespace and user; PODFAB_HOSTS=N (or PODFAB_HYBRID_HOSTS=N) makes
+ * accelerators id / N one host instead: a hybrid job on one machine.
  * PODFAB_LOG=info lists which transport reaches which peers;
  * podfab_peer_transport() tells the program.
  */
@@ -63,48 +62,6 @@ static const struct pf_tp_ops *sub_ops(const struct pf_tp *tp, int via)
 	return via == VIA_SHM ? &pf_tp_shm_ops : tp->net;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return (h ^ 0xff) * 0x100000001b3ull;
-}
-
-/* What decides "the same host" (see the top of the file), hashed. */
-static int locality(const struct pf_tp *tp, uint64_t *out)
-{
-	const char *g = getenv("PODFAB_HYBRID_HOSTS");
-	if (g && *g && strcmp(g, "auto")) {
-		char *end;
-		long per = strtol(g, &end, 10);
-		if (*end || per < 1 || per > PF_MAX_ACCELS)
-			return pf_err(PODFAB_EENV, "PODFAB_HYBRID_HOSTS='%.32s' is neither auto nor a number of accelerators per host",
-				      g);
-		*out = 0x9e3779b97f4a7c15ull * (uint64_t)(tp->id / per + 1);
-		return 0;
-	}
-	uint64_t h = 0xcbf29ce484222325ull;
-	char buf[128] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	if (f) {
-		if (!fgets(buf, sizeof buf, f))
-			buf[0] = '\0';
-		fclose(f);
-	}
-	if (!buf[0]) /* no /proc: the host name stands in for the kernel */
-		gethostname(buf, sizeof buf - 1);
-	h = fnv(h, buf);
-	static const char *const ns[] = {"/proc/self/ns/mnt", "/proc/self/ns/net"};
-	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
-		ssize_t l = readlink(ns[i], buf, sizeof buf - 1);
-		buf[l > 0 ? l : 0] = '\0';
-		h = fnv(h, buf);
-	}
-	snprintf(buf, sizeof buf, "uid %u", (unsigned)geteuid());
-	*out = fnv(h, buf);
-	return 0;
-}
-
 static void hy_close(struct pf_tp *tp);
 
 static int hy_open(const struct pf_tp_info *info, struct pf_tp **out)
@@ -114,7 +71,7 @@ static int hy_open(const struct pf_tp_info *info, struct pf_tp **out)
 		return pf_err(PODFAB_ENOMEM, "hybrid transport state");
 	tp->id = info->accel_id;
 	tp->n = info->naccels;
-	int rc = locality(tp, &tp->locality);
+	int rc = pf_host_key(tp->id, &tp->locality);
 	if (rc) {
 		free(tp);
 		return rc;
