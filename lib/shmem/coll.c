@@ -118,7 +118,7 @@ PFS_EXPORT int shmem_team_sync(shmem_team_t team)
 	return 0;
 }
 
-PFS_EXPORT void shmem_sync(int PE_start, int logPE_stride, int PE_size, long *pSync)
+PFS_EXPORT void(shmem_sync)(int PE_start, int logPE_stride, int PE_size, long *pSync)
 {
 	struct pfshmem_team t;
 	ASET("shmem_sync", t);

@@ -58,6 +58,49 @@ _Noreturn void pfs_fail_rc(const char *func, int rc)
 	pfs_fail(func, "%s (%s)", d && *d ? d : podfab_strerror(rc), podfab_errname(rc));
 }
 
+/* ---- the specification's environment variables ---------------------------- */
+
+/* SHMEM_<name>, else the deprecated SMA_<name> (OpenSHMEM 1.5, "Environment Variables"). */
+static const char *shmem_env(const char *name)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "SHMEM_%s", name);
+	const char *v = getenv(buf);
+	if (!v) {
+		snprintf(buf, sizeof buf, "SMA_%s", name);
+		v = getenv(buf);
+	}
+	return v;
+}
+
+/* SHMEM_DEBUG (SMA_DEBUG) or PODFAB_SHMEM_DEBUG: where the heap and the data are. */
+static int debug_on(void)
+{
+	return shmem_env("DEBUG") || getenv("PODFAB_SHMEM_DEBUG");
+}
+
+/* SHMEM_VERSION and SHMEM_INFO: PE 0 prints at start-up. */
+static void startup_messages(void)
+{
+	if (pfs.me != 0)
+		return;
+	if (shmem_env("VERSION"))
+		printf("podfab-shmem: OpenSHMEM %d.%d, %s, podfab %s\n", SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION,
+		       SHMEM_VENDOR_STRING, podfab_version_string());
+	if (shmem_env("INFO"))
+		printf("podfab-shmem: OpenSHMEM %d.%d over podfab %s (podfab-shmem(7)); environment variables:\n"
+		       "  SHMEM_SYMMETRIC_SIZE  bytes of symmetric heap per PE, optional K/M/G/T (now %zu)\n"
+		       "  SHMEM_DEBUG           when set, each PE prints where its heap and data are\n"
+		       "  SHMEM_VERSION         when set, PE 0 prints the library version at start-up\n"
+		       "  SHMEM_INFO            when set, PE 0 prints this text at start-up\n"
+		       "  (SMA_SYMMETRIC_SIZE, SMA_DEBUG, SMA_VERSION, SMA_INFO: the older names)\n"
+		       "  PODFAB_SHMEM_DIRECT   0: every put, get and atomic through podfab's API\n"
+		       "  PODFAB_SHMEM_NO_GLOBALS  when set, global and static variables stay private\n"
+		       "  podfab's own (PODFAB_TIMING, PODFAB_MODEL, ...): podfab(7)\n",
+		       SHMEM_MAJOR_VERSION, SHMEM_MINOR_VERSION, podfab_version_string(), pfs.heap_size);
+	fflush(stdout);
+}
+
 /* ---- the symmetric heap ------------------------------------------------ */
 
 struct pfs_block {
@@ -69,9 +112,7 @@ struct pfs_block {
 
 static size_t heap_size_from_env(const char *func)
 {
-	const char *v = getenv("SHMEM_SYMMETRIC_SIZE");
-	if (!v)
-		v = getenv("SMA_SYMMETRIC_SIZE");
+	const char *v = shmem_env("SYMMETRIC_SIZE");
 	if (!v || !*v)
 		return (size_t)128 << 20;
 	char *end;
@@ -313,7 +354,7 @@ static int data_setup(void)
 			why = "the transport's segments are not shared mappings";
 	}
 	if (why) {
-		if (getenv("PODFAB_SHMEM_DEBUG"))
+		if (debug_on())
 			fprintf(stderr, "podfab-shmem: PE %d: global and static variables are not symmetric: %s\n",
 				pfs.me, why);
 		return 0;
@@ -321,7 +362,7 @@ static int data_setup(void)
 	pfs.data_base = (char *)s;
 	pfs.data_size = size;
 	pfs.data_symmetric = 1;
-	if (getenv("PODFAB_SHMEM_DEBUG"))
+	if (debug_on())
 		fprintf(stderr, "podfab-shmem: PE %d: heap %p + %zu, data %p + %zu\n", pfs.me,
 			(void *)pfs.heap_base, pfs.heap_size, (void *)pfs.data_base, pfs.data_size);
 	return 0;
@@ -369,6 +410,7 @@ PFS_EXPORT int shmem_init_thread(int requested, int *provided)
 	if ((rc = pfs_ctx_init()) < 0 || (rc = pfs_team_init()) < 0)
 		pfs_fail_rc(fn, rc);
 	pfs_direct_init();
+	startup_messages();
 	if ((rc = podfab_barrier(pfs.accel)) < 0)
 		pfs_fail_rc(fn, rc);
 	if (provided)

@@ -41,4 +41,34 @@ for i in 0 1 2; do
 	grep -qx "accelerator $i of 3 got $left" "$tmp/out" ||
 		fail "expected 'accelerator $i of 3 got $left' in: $(cat "$tmp/out")"
 done
-echo "PASS: installed headers, pkg-config file, library and podfab-run build and run the README example"
+
+# OpenSHMEM: a program with a profiling wrapper (shmem_barrier_all over
+# pshmem_barrier_all), built against the installed shmem.h, pshmem.h and
+# libpodfab-shmem through pkg-config podfab-shmem, run on 2 PEs.
+cat >"$tmp/prof.c" <<'PROG'
+#include <stdio.h>
+#include <shmem.h>
+#include <pshmem.h>
+#include <mpp/shmem.h>
+static int calls;
+void shmem_barrier_all(void) { calls++; pshmem_barrier_all(); }
+int main(void)
+{
+	shmem_init();
+	shmem_barrier_all();
+	printf("PE %d of %d: %d\n", shmem_my_pe(), shmem_n_pes(), calls >= 1);
+	shmem_finalize();
+	return 0;
+}
+PROG
+sflags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config --cflags --libs podfab-shmem) ||
+	fail "pkg-config --cflags --libs podfab-shmem failed"
+# shellcheck disable=SC2086
+"$cc" -std=c11 -Wall -Wextra -Werror "$tmp/prof.c" $sflags -o "$tmp/prof" 2>"$tmp/err" ||
+	fail "a profiling wrapper does not build against the installed shmem.h and pshmem.h: $(cat "$tmp/err")"
+LD_LIBRARY_PATH=$libdir "$run" -n 2 -- "$tmp/prof" >"$tmp/out" 2>"$tmp/err" ||
+	fail "the profiling wrapper program failed under the installed podfab-run: $(cat "$tmp/err")"
+for i in 0 1; do
+	grep -qx "PE $i of 2: 1" "$tmp/out" || fail "expected 'PE $i of 2: 1' in: $(cat "$tmp/out")"
+done
+echo "PASS: installed headers, pkg-config files, libraries and podfab-run build and run the README example and a SHMEM profiling wrapper"

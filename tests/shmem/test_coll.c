@@ -506,6 +506,17 @@ static void generic(const struct group *g)
 		bits |= 1u << W(g, i);
 	CHECK(du[0] == ~bits && du[1] == bits && du[2] == bits, "%s: shmem_and/or/xor_reduce %x %x %x, want %x", g->name,
 	      du[0], du[1], du[2], bits);
+	/* the signed exact-width types of the bitwise reductions, and shmem_sync(team) */
+	int32_t *d32 = (int32_t *)b7, *s32 = (int32_t *)b2;
+	int64_t *d64 = (int64_t *)b6, *s64 = (int64_t *)b5;
+	CHECK(shmem_sync(g->t) == 0, "%s: shmem_sync(team)", g->name);
+	s32[0] = (int32_t)(1u << me);
+	s64[0] = (int64_t)1 << (me + 32);
+	tsync(g);
+	CHECK(shmem_or_reduce(g->t, d32, s32, 1) == 0 && d32[0] == (int32_t)bits, "%s: shmem_or_reduce(int32_t) %x",
+	      g->name, (unsigned)d32[0]);
+	CHECK(shmem_xor_reduce(g->t, d64, s64, 1) == 0 && d64[0] == (int64_t)bits << 32,
+	      "%s: shmem_xor_reduce(int64_t) %llx", g->name, (unsigned long long)d64[0]);
 	double _Complex *cd = (double _Complex *)b3, *cs = (double _Complex *)b4;
 	cs[0] = (me % 2) ? I : 1.0;
 	tsync(g);

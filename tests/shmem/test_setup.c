@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "shmem_test.h"
+#include <mpp/shmem.h> /* the deprecated header directory, still required: the same header */
+#include <mpp/shmemx.h>
 
 int global_counter = 7;             /* .data */
 static long static_array[1000];     /* .bss */

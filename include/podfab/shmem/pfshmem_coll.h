@@ -121,12 +121,16 @@ int shmem_test_lock(long *lock);
 
 /* ---- C11 generic collectives: selected by the type of dest (the second argument) ---- */
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__cplusplus)
-#define PFSHMEM_C11_REDUCE_BIT_TYPES(X, R)                                                         \
+#define PFSHMEM_C11_REDUCE_UNSIGNED_TYPES(X, R)                                                    \
 	X(unsigned char, uchar, R) X(unsigned short, ushort, R) X(unsigned int, uint, R)            \
 	X(unsigned long, ulong, R) X(unsigned long long, ulonglong, R)
+/* and, or, xor: the unsigned types and the signed exact-width ones (table 10) */
+#define PFSHMEM_C11_REDUCE_BIT_TYPES(X, R)                                                         \
+	PFSHMEM_C11_REDUCE_UNSIGNED_TYPES(X, R) X(int8_t, int8, R) X(int16_t, int16, R)             \
+	X(int32_t, int32, R) X(int64_t, int64, R)
 #define PFSHMEM_C11_REDUCE_MINMAX_TYPES(X, R)                                                      \
 	X(char, char, R) X(signed char, schar, R) X(short, short, R) X(int, int, R) X(long, long, R) \
-	X(long long, longlong, R) PFSHMEM_C11_REDUCE_BIT_TYPES(X, R) X(float, float, R)             \
+	X(long long, longlong, R) PFSHMEM_C11_REDUCE_UNSIGNED_TYPES(X, R) X(float, float, R)        \
 	X(double, double, R) X(long double, longdouble, R)
 #define PFSHMEM_C11_REDUCE_ARITH_TYPES(X, R)                                                       \
 	PFSHMEM_C11_REDUCE_MINMAX_TYPES(X, R) X(double _Complex, complexd, R) X(float _Complex, complexf, R)
@@ -145,6 +149,9 @@ int shmem_test_lock(long *lock);
 #define shmem_min_reduce(...) PFSHMEM_C11_SEL_DEST(PFSHMEM_C11_REDUCE_MINMAX_TYPES, min_reduce, __VA_ARGS__)
 #define shmem_sum_reduce(...) PFSHMEM_C11_SEL_DEST(PFSHMEM_C11_REDUCE_ARITH_TYPES, sum_reduce, __VA_ARGS__)
 #define shmem_prod_reduce(...) PFSHMEM_C11_SEL_DEST(PFSHMEM_C11_REDUCE_ARITH_TYPES, prod_reduce, __VA_ARGS__)
+/* 9.9.4: shmem_sync(team) is shmem_team_sync; with an int first the deprecated active-set form */
+#define shmem_sync(...)                                                                            \
+	_Generic(PFSHMEM_C11_ARG0(__VA_ARGS__), shmem_team_t: shmem_team_sync, default: shmem_sync)(__VA_ARGS__)
 #endif /* C11 */
 
 #endif /* PFSHMEM_COLL_H */
