@@ -6,6 +6,8 @@
 #   2. oshmem-bench.c built with podfab-oshcc and started with podfab-oshrun -n 2:
 #      the same loops through libpodfab-shmem
 #   3. the same oshmem-bench.c with Open MPI's oshcc/oshrun, when installed
+#   4. shmem-ab.c: native and SHMEM calls alternating in one job, by default,
+#      with PODFAB_SHMEM_DIRECT=0 (every call through podfab) and in virtual mode
 # and prints the 8-byte put, get and fetch-add latencies side by side with
 # podfab-shmem / native (target <= 1.10) and podfab-shmem / Open MPI ratios.
 set -uo pipefail
@@ -39,6 +41,15 @@ if command -v oshcc >/dev/null 2>&1 && command -v oshrun >/dev/null 2>&1; then
 	fi
 else
 	echo "shmem-bench: Open MPI's oshcc/oshrun not found: no Open MPI column" >&2
+fi
+# The same operations through both in one job, interleaved round by round
+# (shmem-ab.c): the default path, through podfab's API, and timed.
+if sh "$oshcc_pf" -std=c11 -O2 -Wall -o "$tmp/shmem-ab" "$here/shmem-ab.c"; then
+	for mode in "default:" "PODFAB_SHMEM_DIRECT=0:PODFAB_SHMEM_DIRECT=0" "virtual timing:PODFAB_TIMING=virtual"; do
+		echo "==> interleaved in one job, ${mode%%:*} (shmem-ab.c)"
+		env ${mode#*:} timeout 600 sh "$oshrun_pf" -n 2 -- "$tmp/shmem-ab" | sed 's/^/    /' ||
+			echo "shmem-bench: shmem-ab failed" >&2
+	done
 fi
 jget() {
 	[ -f "$1" ] || return 0
