@@ -65,6 +65,7 @@
 
 #include "pf_cpu_amo.h"
 #include "pf_internal.h"
+#include "pf_tp_stash.h"
 
 /*
  * libfabric is loaded when the transport is first opened, not linked: a
@@ -201,8 +202,10 @@ struct pf_tp {
 	unsigned outstanding;        /* posted and not yet completed (receives aside) */
 	unsigned outstanding_noctx;  /* of those, posted without a context */
 	int sticky;                  /* the first failure of an operation without a context */
-	struct pf_tp_cqe *stash;     /* completions with a context seen by quiet, for progress */
-	unsigned nstash, cap_stash;
+	struct pf_tp_stash stash;      /* completions with a context seen by quiet, for progress */
+	struct fi_cq_entry cqe[OFI_CQ_BATCH]; /* the batch progress_internal is completing */
+	unsigned cqe_n, cqe_next;
+	int cqe_short;                 /* that batch emptied the queue */
 	struct pf_tp_mr *mrs;
 	struct ofi_op *recvs[OFI_RECVS];
 	unsigned inline_ops;         /* operations done without the provider, for pf_ofi_poll */
@@ -321,20 +324,9 @@ static void op_finish(struct pf_tp *tp, struct ofi_op *op, int status)
 {
 	tp->outstanding--;
 	if (op->ctx) {
-		if (pf_unlikely(tp->nstash == tp->cap_stash)) {
-			struct pf_tp_cqe *s = realloc(tp->stash, 2 * tp->cap_stash * sizeof *s);
-			if (!s) { /* the operation's completion cannot be kept: fail the next quiet */
-				if (!tp->sticky)
-					tp->sticky = pf_err(PODFAB_ENOMEM, "ofi: completion records");
-				op_put(tp, op);
-				return;
-			}
-			tp->stash = s;
-			tp->cap_stash *= 2;
-		}
-		tp->stash[tp->nstash].ctx = op->ctx;
-		tp->stash[tp->nstash].status = status;
-		tp->nstash++;
+		int rc = pf_tp_stash_push(&tp->stash, op->ctx, status, "ofi");
+		if (pf_unlikely(rc < 0) && !tp->sticky)
+			tp->sticky = rc; /* the completion cannot be kept: fail the next quiet */
 	} else {
 		tp->outstanding_noctx--;
 		if (status < 0 && !tp->sticky)
@@ -558,13 +550,12 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 		goto fail_fi;
 
 	tp->pool = calloc(OFI_POOL + OFI_RECVS, sizeof *tp->pool);
-	tp->stash = calloc(OFI_POOL, sizeof *tp->stash);
-	tp->cap_stash = OFI_POOL;
+	pf_tp_stash_init(&tp->stash, OFI_POOL);
 	tp->peers = calloc((size_t)tp->n, sizeof *tp->peers);
 	tp->flush = calloc((size_t)tp->n, sizeof *tp->flush);
 	tp->dirty = calloc((size_t)tp->n, 1);
 	tp->dirty_list = calloc((size_t)tp->n, sizeof *tp->dirty_list);
-	if (!tp->pool || !tp->stash || !tp->peers || !tp->flush || !tp->dirty || !tp->dirty_list ||
+	if (!tp->pool || !tp->stash.e || !tp->peers || !tp->flush || !tp->dirty || !tp->dirty_list ||
 	    posix_memalign((void **)&tp->flush_word, 64, 64)) {
 		ofi_close(tp);
 		return pf_err(PODFAB_ENOMEM, "ofi operation records");
@@ -703,7 +694,7 @@ static void ofi_close(struct pf_tp *tp)
 	if (tp->info)
 		fi_freeinfo(tp->info);
 	free(tp->pool);
-	free(tp->stash);
+	pf_tp_stash_fini(&tp->stash);
 	free(tp->peers);
 	free(tp->flush);
 	free(tp->dirty);
@@ -1050,11 +1041,11 @@ static int ofi_put_signal(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_
 		if ((rc = progress_internal(tp)) < 0)
 			return rc;
 		/* our own completion is in the stash: take it out */
-		for (unsigned i = 0; i < tp->nstash; i++)
-			if (tp->stash[i].ctx == &dctx) {
+		for (unsigned i = 0; i < tp->stash.n; i++)
+			if (tp->stash.e[i].ctx == &dctx) {
 				dctx.done = 1;
-				dctx.status = tp->stash[i].status;
-				tp->stash[i] = tp->stash[--tp->nstash];
+				dctx.status = tp->stash.e[i].status;
+				tp->stash.e[i] = tp->stash.e[--tp->stash.n];
 				break;
 			}
 		if (!dctx.done && (rc = wait_step(tp, &spins)) < 0)
@@ -1153,11 +1144,28 @@ static int complete(struct pf_tp *tp, struct ofi_op *op, int status)
 	}
 }
 
+/*
+ * The completion queue, read a batch at a time into tp->cqe.  Completing an
+ * entry may come back here (serving a target atomic posts its answer, which
+ * may wait for a record or the provider and progresses meanwhile), so the
+ * batch lives in tp and a nested call first completes what its caller read
+ * but had not completed yet: no completion an inner wait needs is left behind
+ * in an outer frame.
+ */
 static int progress_internal(struct pf_tp *tp)
 {
-	struct fi_cq_entry e[OFI_CQ_BATCH];
 	for (;;) {
-		ssize_t n = fi_cq_read(tp->cq, e, OFI_CQ_BATCH);
+		while (tp->cqe_next < tp->cqe_n) {
+			void *ctx = tp->cqe[tp->cqe_next++].op_context; /* read first: a nested call may refill */
+			int rc = complete(tp, ctx, 0);
+			if (rc < 0)
+				return rc;
+		}
+		if (tp->cqe_short) { /* the last read emptied the queue: no second read for nothing */
+			tp->cqe_short = 0;
+			return 0;
+		}
+		ssize_t n = fi_cq_read(tp->cq, tp->cqe, OFI_CQ_BATCH);
 		if (n == -FI_EAGAIN)
 			return 0;
 		if (n == -FI_EAVAIL) {
@@ -1187,13 +1195,9 @@ static int progress_internal(struct pf_tp *tp)
 		}
 		if (n < 0)
 			return ofi_fail((int)n, "fi_cq_read");
-		for (ssize_t i = 0; i < n; i++) {
-			int rc = complete(tp, e[i].op_context, 0);
-			if (rc < 0)
-				return rc;
-		}
-		if (n < OFI_CQ_BATCH)
-			return 0;
+		tp->cqe_n = (unsigned)n;
+		tp->cqe_next = 0;
+		tp->cqe_short = n < OFI_CQ_BATCH;
 	}
 }
 
@@ -1202,10 +1206,7 @@ static int ofi_progress(struct pf_tp *tp, struct pf_tp_cqe *cqe, int max)
 	int rc = progress_internal(tp);
 	if (rc < 0)
 		return rc;
-	int k = 0;
-	while (k < max && tp->nstash)
-		cqe[k++] = tp->stash[--tp->nstash];
-	return k;
+	return pf_tp_stash_pop(&tp->stash, cqe, max);
 }
 
 /* Every operation without a context has completed. */

@@ -31,10 +31,13 @@
  * IBV_SEND_FENCE), and atomics run at the target are answered first.
  * Quiet waits for every request issued.
  *
- * Known limit: with atomics run at the target and a heavy mixed load, Linux
- * 6.1's soft-RoCE (rdma_rxe) has been seen to stop completing a queue
- * pair's posted READ and WRITE for good (no error, no retransmission); the
- * tests leave that load out (tests/verbs/verbs-tests.sh).
+ * Completions are read a batch at a time into the transport (progress_internal):
+ * serving a target atomic posts an answer, which may wait and progress inside
+ * the completion loop, and such a nested call handles its caller's batch
+ * first, so no completion that an inner wait needs sits unseen in an outer
+ * frame.  A wait of more than 20 s is reported once (PODFAB_LOG=warn) with
+ * what is in flight to whom; the device's asynchronous events are read in
+ * waits (a completion queue in error fails the transport).
  *
  * Atomics: with a device that has atomics (atomic_cap not NONE), 8-byte add
  * and fetch are IBV_WR_ATOMIC_FETCH_AND_ADD, 8-byte compare-and-swap
@@ -49,7 +52,9 @@
  * peers use the CPU's atomics), an atomic is a request SENT on the queue
  * pair and run by the target's progress with the CPU's atomic instructions,
  * which answers with the old value (receives come from a shared receive
- * queue).  All accelerators must agree (checked at connect).
+ * queue; at most VB_AMO_CREDITS requests are unanswered per peer, so that a
+ * receive always waits for each).  All accelerators must agree (checked at
+ * connect).
  *
  * Errors: completion statuses become podfab errors: a remote access error
  * (a bad key, outside the registration) -PODFAB_EREMOTE, transport or RNR
@@ -57,6 +62,7 @@
  * -PODFAB_ETRANSPORT with ibv_wc_status_str's text.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +75,14 @@
 
 #include "pf_cpu_amo.h"
 #include "pf_internal.h"
+#include "pf_tp_stash.h"
 
 #define VB_KEY_MAGIC 0x76626b79u  /* "vbky" */
 #define VB_ADDR_MAGIC 0x76626164u /* "vbad" */
 #define VB_MSG_MAGIC 0x76626d73u  /* "vbms" */
 #define VB_CM_MAGIC 0x7662636du   /* "vbcm" */
 #define VB_POOL 4096u             /* operation records */
-#define VB_SRQ_RECVS 256u         /* target atomics: posted receives */
+#define VB_AMO_CREDITS 16u        /* target atomics: requests in flight to one peer */
 #define VB_UD_RECVS 64u           /* connection mailbox: posted receives */
 #define VB_UD_SENDS 16u
 #define VB_GRH 40u                /* UD receives start with the global route header */
@@ -86,6 +93,7 @@
 #define VB_QKEY 0x70666162u
 #define VB_RESEND_NS 200000000ull /* connection requests: re-sent every 200 ms */
 #define VB_SPIN_NS 50000ull
+#define VB_STALL_NS 20000000000ull /* a wait this long is reported once */
 
 #define WRID_SRQ (1ull << 63)
 #define WRID_UD_SEND (1ull << 62)
@@ -152,6 +160,7 @@ struct vb_op {
 	size_t copy_len;
 	int slot;                /* bounce slot, or -1 */
 	int done;                /* target atomics: 2 = sent and answered */
+	int answered;            /* target atomics: the answer came */
 	int rd;                  /* an RDMA READ or a device atomic */
 	struct vb_op *next_free;
 };
@@ -159,7 +168,6 @@ struct vb_op {
 /* The registered region of records and message buffers. */
 struct vb_region {
 	struct vb_op ops[VB_POOL];
-	struct vb_msg srq[VB_SRQ_RECVS];
 	uint8_t ud_recv[VB_UD_RECVS][VB_GRH + sizeof(struct vb_cm)];
 	struct vb_cm ud_send[VB_UD_SENDS];
 };
@@ -187,6 +195,7 @@ struct vb_peer {
 	uint32_t psn, rqpn;
 	unsigned sq_used;
 	unsigned rd_used; /* RDMA READs and atomics in flight */
+	unsigned amo_out; /* target atomics: requests to it not yet answered (<= amo_credits) */
 	int fence;        /* the next request waits for them */
 	uint64_t last_req_ns;
 };
@@ -199,6 +208,9 @@ struct pf_tp {
 	struct ibv_pd *pd;
 	struct ibv_cq *cq, *ud_cq;
 	struct ibv_srq *srq;
+	struct vb_msg *srq_buf;   /* target atomics: the receives of requests and answers */
+	struct ibv_mr *srq_mr;
+	unsigned srq_n, amo_credits;
 	struct ibv_qp *ud;
 	struct ibv_device_attr dev;
 	struct ibv_port_attr port;
@@ -219,12 +231,17 @@ struct pf_tp {
 	struct vb_op *free_ops;
 	struct vb_peer *peers;
 	struct pf_tp_mr *mrs;
+	struct pf_tp_mr *last_mr;      /* local_mr's last find */
 	unsigned outstanding, outstanding_noctx;
 	unsigned nreq; /* target atomics awaiting their answers */
 	int sticky;
-	struct pf_tp_cqe *stash;
-	unsigned nstash, cap_stash;
+	struct pf_tp_stash stash;      /* completions with a context seen by quiet, for progress */
+	struct ibv_wc wc[VB_CQ_BATCH]; /* the batch progress_internal is handling */
+	unsigned wc_n, wc_next;
+	int wc_short;                  /* that batch emptied the queue */
 	unsigned idles;
+	int stall_reported;  /* report_stall said it once */
+	int async_ok;        /* the device's event descriptor is non-blocking: check_async reads it */
 	unsigned inline_ops; /* operations done without the device, for the poll slot */
 	uint32_t seed;
 };
@@ -246,6 +263,8 @@ static int vb_fail(int err, const char *what)
 static int progress_internal(struct pf_tp *tp);
 static int vb_poll(struct pf_tp *tp);
 static int wait_step(struct pf_tp *tp, uint64_t *since);
+
+static int srq_repost(struct pf_tp *tp, unsigned i);
 
 static struct vb_op *op_get(struct pf_tp *tp, int kind, int peer, struct pf_tp_ctx *ctx, int *rc)
 {
@@ -271,6 +290,7 @@ static struct vb_op *op_get(struct pf_tp *tp, int kind, int peer, struct pf_tp_c
 	op->copy_len = 0;
 	op->slot = -1;
 	op->done = 0;
+	op->answered = 0;
 	return op;
 }
 
@@ -299,20 +319,9 @@ static void op_finish(struct pf_tp *tp, struct vb_op *op, int status)
 		op->ctx->status = status;
 		op->ctx->done = 1;
 	} else if (op->ctx) {
-		if (pf_unlikely(tp->nstash == tp->cap_stash)) {
-			struct pf_tp_cqe *s = realloc(tp->stash, 2 * tp->cap_stash * sizeof *s);
-			if (!s) {
-				if (!tp->sticky)
-					tp->sticky = pf_err(PODFAB_ENOMEM, "verbs: completion records");
-				op_put(tp, op);
-				return;
-			}
-			tp->stash = s;
-			tp->cap_stash *= 2;
-		}
-		tp->stash[tp->nstash].ctx = op->ctx;
-		tp->stash[tp->nstash].status = status;
-		tp->nstash++;
+		int rc = pf_tp_stash_push(&tp->stash, op->ctx, status, "verbs");
+		if (pf_unlikely(rc < 0) && !tp->sticky)
+			tp->sticky = rc; /* the completion cannot be kept: fail the next quiet */
 	} else {
 		tp->outstanding_noctx--;
 		if (status < 0 && !tp->sticky)
@@ -344,6 +353,54 @@ static inline uint8_t *slot_addr(struct pf_tp *tp, int slot)
 /* ---- waiting -------------------------------------------------------------------------------- */
 
 /* One step of a wait inside the transport: poll a while, then yield; now and then check the peers. */
+/*
+ * The device's asynchronous events (never blocking: the descriptor is
+ * non-blocking).  A completion queue in error (overrun) ends the transport:
+ * no completion would come any more; a queue pair in error is replaced on
+ * next use.  Every event is logged.
+ */
+static int check_async(struct pf_tp *tp)
+{
+	struct ibv_async_event ev;
+	int rc = 0;
+	while (tp->async_ok && ibv_get_async_event(tp->ctx, &ev) == 0) {
+		enum ibv_event_type t = ev.event_type;
+		int peer = -1;
+		if (t == IBV_EVENT_QP_FATAL || t == IBV_EVENT_QP_REQ_ERR || t == IBV_EVENT_QP_ACCESS_ERR)
+			for (int i = 0; i < tp->n && peer < 0; i++)
+				if (tp->peers[i].qp == ev.element.qp || tp->peers[i].qp_self == ev.element.qp)
+					peer = i;
+		pf_log(PF_LOG_WARN, "verbs: accelerator %d: device event: %s%s", tp->id, ibv_event_type_str(t),
+		       peer >= 0 ? " (the queue pair to a peer)" : "");
+		if (peer >= 0)
+			tp->peers[peer].state = VP_BROKEN;
+		if ((t == IBV_EVENT_CQ_ERR || t == IBV_EVENT_DEVICE_FATAL) && !rc)
+			rc = pf_err(PODFAB_ETRANSPORT, "verbs: accelerator %d: %s (%s)", tp->id, ibv_event_type_str(t),
+				    t == IBV_EVENT_CQ_ERR ? "a completion queue overran: completions are lost"
+							  : "the device failed");
+		ibv_ack_async_event(&ev);
+	}
+	return rc;
+}
+
+/* A wait that lasts: say once what the transport waits for (PODFAB_LOG=warn or more). */
+static void report_stall(struct pf_tp *tp, uint64_t waited_ns)
+{
+	char buf[512];
+	size_t used = 0;
+	for (int i = 0; i < tp->n && used + 80 < sizeof buf; i++) {
+		struct vb_peer *p = &tp->peers[i];
+		if (!p->sq_used && !p->rd_used && !p->amo_out)
+			continue;
+		int w = snprintf(buf + used, sizeof buf - used, " [%d: state %d, %u posted, %u reads/atomics, %u unanswered]",
+				 i, p->state, p->sq_used, p->rd_used, p->amo_out);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	pf_log(PF_LOG_WARN, "verbs: accelerator %d has waited %.0f s: %u operations in flight, %u target atomics "
+			    "unanswered;%s",
+	       tp->id, (double)waited_ns / 1e9, tp->outstanding, tp->nreq, used ? buf : " nothing posted");
+}
+
 static int wait_step(struct pf_tp *tp, uint64_t *since)
 {
 	uint64_t t = now_ns();
@@ -353,9 +410,17 @@ static int wait_step(struct pf_tp *tp, uint64_t *since)
 		pf_cpu_relax();
 		return 0;
 	}
+	if (pf_unlikely(t - *since > VB_STALL_NS) && !tp->stall_reported) {
+		tp->stall_reported = 1;
+		report_stall(tp, t - *since);
+	}
 	sched_yield();
-	if ((++tp->idles & 255) == 0 && tp->check_peers)
-		return tp->check_peers(tp->boot);
+	if ((++tp->idles & 255) == 0) {
+		int rc = check_async(tp);
+		if (rc == 0 && tp->check_peers)
+			rc = tp->check_peers(tp->boot);
+		return rc;
+	}
 	return 0;
 }
 
@@ -513,6 +578,7 @@ static void peer_drop(struct pf_tp *tp, struct vb_peer *p)
 	p->state = VP_NONE;
 	p->fence = 0;
 	p->rd_used = 0;
+	p->amo_out = 0;
 }
 
 /* A connection request from peer: make (or keep) our side, answer. */
@@ -714,11 +780,6 @@ static int pick_gid(struct pf_tp *tp, int *out)
 
 static void vb_close(struct pf_tp *tp);
 
-static int env_long(const char *name, long min, long max, long *v, int *present)
-{
-	return pf_env_int(name, min, max, v, present);
-}
-
 /* Choose the device and port; list what was found. */
 static int pick_device(struct pf_tp *tp)
 {
@@ -736,7 +797,7 @@ static int pick_device(struct pf_tp *tp)
 	const char *want = getenv("PODFAB_VERBS_DEVICE");
 	long wport = 0;
 	int have_port = 0, rc;
-	if ((rc = env_long("PODFAB_VERBS_PORT", 1, 255, &wport, &have_port)) < 0) {
+	if ((rc = pf_env_int("PODFAB_VERBS_PORT", 1, 255, &wport, &have_port)) < 0) {
 		ibv_free_device_list(list);
 		return rc;
 	}
@@ -776,6 +837,11 @@ static int pick_device(struct pf_tp *tp)
 			continue;
 		}
 		tp->ctx = c;
+		int fl = fcntl(c->async_fd, F_GETFL);
+		tp->async_ok = fl >= 0 && fcntl(c->async_fd, F_SETFL, fl | O_NONBLOCK) == 0;
+		if (!tp->async_ok)
+			pf_log(PF_LOG_WARN, "verbs: cannot make the device's event descriptor non-blocking (%s): "
+					    "its events are not read", strerror(errno));
 		tp->dev = da;
 		snprintf(tp->devname, sizeof tp->devname, "%s", name);
 	}
@@ -794,7 +860,7 @@ static int pick_device(struct pf_tp *tp)
 			      ibv_port_state_str(tp->port.state));
 	long gi = 0;
 	int have_gi = 0;
-	if ((rc = env_long("PODFAB_VERBS_GID_INDEX", 0, 255, &gi, &have_gi)) < 0)
+	if ((rc = pf_env_int("PODFAB_VERBS_GID_INDEX", 0, 255, &gi, &have_gi)) < 0)
 		return rc;
 	if (have_gi) {
 		if (gi >= tp->port.gid_tbl_len)
@@ -828,7 +894,7 @@ static int vb_open(const struct pf_tp_info *info, struct pf_tp **out)
 		goto fail;
 	long at = 17;
 	int have_at = 0;
-	if ((rc = env_long("PODFAB_VERBS_ACK_TIMEOUT", 8, 24, &at, &have_at)) < 0)
+	if ((rc = pf_env_int("PODFAB_VERBS_ACK_TIMEOUT", 8, 24, &at, &have_at)) < 0)
 		goto fail;
 	tp->ack_timeout = (int)at;
 	const char *m = getenv("PODFAB_VERBS_ATOMICS");
@@ -861,7 +927,31 @@ static int vb_open(const struct pf_tp_info *info, struct pf_tp **out)
 		rc = vb_fail(errno, "ibv_alloc_pd");
 		goto fail;
 	}
-	int cqe = (int)(VB_POOL + VB_SRQ_RECVS);
+	/*
+	 * Target atomics: requests and answers are sends into a shared receive
+	 * queue.  A receive not there when one arrives is an RNR NAK and a
+	 * retry after min_rnr_timer: slow, and with rnr_retry 7 a sender that
+	 * outruns a busy target would retry without end.  So none is let
+	 * happen (flow control by credits): each
+	 * accelerator has at most amo_credits requests in flight to a peer
+	 * (itself included), which each bring one answer back, and the queue
+	 * holds 2 x amo_credits x n receives, each posted again before its
+	 * request is served.
+	 */
+	if (tp->amo_mode == AMO_TARGET) {
+		uint64_t want = 2ull * VB_AMO_CREDITS * (uint64_t)tp->n, most = (uint64_t)tp->dev.max_srq_wr;
+		if (most > 1u << 20)
+			most = 1u << 20;
+		tp->srq_n = (unsigned)(want < most ? want : most);
+		tp->amo_credits = tp->srq_n / (2u * (unsigned)tp->n);
+		if (!tp->amo_credits) { /* a device whose queue cannot hold 2 per peer: rest on RNR retries */
+			tp->amo_credits = 1;
+			pf_log(PF_LOG_WARN, "verbs: %s holds %u receives, fewer than 2 per accelerator (%d): target "
+					    "atomics may meet receiver-not-ready retries",
+			       ibv_get_device_name(tp->ctx->device), tp->srq_n, tp->n);
+		}
+	}
+	int cqe = (int)(VB_POOL + tp->srq_n);
 	if (cqe > tp->dev.max_cqe)
 		cqe = tp->dev.max_cqe;
 	tp->cq = ibv_create_cq(tp->ctx, cqe, NULL, NULL, 0);
@@ -892,30 +982,36 @@ static int vb_open(const struct pf_tp_info *info, struct pf_tp **out)
 	}
 	for (unsigned i = 0; i < VB_BOUNCE_SLOTS; i++)
 		tp->bounce_free[tp->nbounce_free++] = i;
-	tp->stash = calloc(VB_POOL, sizeof *tp->stash);
-	tp->cap_stash = VB_POOL;
+	pf_tp_stash_init(&tp->stash, VB_POOL);
 	tp->peers = calloc((size_t)tp->n, sizeof *tp->peers);
-	if (!tp->stash || !tp->peers) {
+	if (!tp->stash.e || !tp->peers) {
 		rc = pf_err(PODFAB_ENOMEM, "verbs: peer table");
 		goto fail;
 	}
 	/* target atomics: a shared receive queue for requests and answers */
 	if (tp->amo_mode == AMO_TARGET) {
-		struct ibv_srq_init_attr sa = {.attr = {.max_wr = VB_SRQ_RECVS, .max_sge = 1}};
+		struct ibv_srq_init_attr sa = {.attr = {.max_wr = tp->srq_n, .max_sge = 1}};
 		tp->srq = ibv_create_srq(tp->pd, &sa);
 		if (!tp->srq) {
 			rc = vb_fail(errno, "ibv_create_srq");
 			goto fail;
 		}
-		for (unsigned i = 0; i < VB_SRQ_RECVS; i++) {
-			struct ibv_sge sge = {.addr = (uintptr_t)&tp->reg->srq[i], .length = sizeof(struct vb_msg),
-					      .lkey = tp->reg_mr->lkey};
-			struct ibv_recv_wr wr = {.wr_id = WRID_SRQ | i, .sg_list = &sge, .num_sge = 1}, *bad = NULL;
-			if ((rc = ibv_post_srq_recv(tp->srq, &wr, &bad))) {
-				rc = vb_fail(rc, "ibv_post_srq_recv");
-				goto fail;
-			}
+		size_t bytes = ((size_t)tp->srq_n * sizeof(struct vb_msg) + 4095) & ~(size_t)4095;
+		if (posix_memalign((void **)&tp->srq_buf, 4096, bytes)) {
+			tp->srq_buf = NULL;
+			rc = pf_err(PODFAB_ENOMEM, "verbs: %u receive buffers", tp->srq_n);
+			goto fail;
 		}
+		memset(tp->srq_buf, 0, bytes);
+		if (!(tp->srq_mr = ibv_reg_mr(tp->pd, tp->srq_buf, bytes, IBV_ACCESS_LOCAL_WRITE))) {
+			rc = vb_fail(errno, "ibv_reg_mr (receive buffers)");
+			goto fail;
+		}
+		for (unsigned i = 0; i < tp->srq_n; i++)
+			if ((rc = srq_repost(tp, i)) < 0)
+				goto fail;
+		pf_log(PF_LOG_DEBUG, "verbs: accelerator %d: target atomics: %u in flight per peer, %u receives",
+		       tp->id, tp->amo_credits, tp->srq_n);
 	}
 	/* the connection mailbox */
 	struct ibv_qp_init_attr ua = {.send_cq = tp->ud_cq, .recv_cq = tp->ud_cq,
@@ -1011,6 +1107,9 @@ static void vb_close(struct pf_tp *tp)
 		ibv_destroy_qp(tp->ud);
 	if (tp->srq)
 		ibv_destroy_srq(tp->srq);
+	if (tp->srq_mr)
+		ibv_dereg_mr(tp->srq_mr);
+	free(tp->srq_buf);
 	if (tp->reg_mr)
 		ibv_dereg_mr(tp->reg_mr);
 	if (tp->bounce_mr)
@@ -1025,7 +1124,7 @@ static void vb_close(struct pf_tp *tp)
 		ibv_close_device(tp->ctx);
 	free(tp->reg);
 	free(tp->bounce);
-	free(tp->stash);
+	pf_tp_stash_fini(&tp->stash);
 	free(tp->peers);
 	free(tp);
 }
@@ -1101,6 +1200,8 @@ static void vb_mem_published(struct pf_tp *tp, struct pf_tp_mr *m)
 
 static void vb_mem_free(struct pf_tp *tp, struct pf_tp_mr *m)
 {
+	if (tp->last_mr == m)
+		tp->last_mr = NULL;
 	for (struct pf_tp_mr **pp = &tp->mrs; *pp; pp = &(*pp)->next)
 		if (*pp == m) {
 			*pp = m->next;
@@ -1149,15 +1250,21 @@ static unsigned vb_rkey_caps(struct pf_tp *tp, struct pf_tp_rmr *r)
 	return PF_CAP_ATOMIC | (r->local ? PF_CAP_LOADSTORE : 0u);
 }
 
-/* The registration holding [p, p + len), or NULL. */
+static inline int mr_holds(const struct pf_tp_mr *m, uintptr_t a, size_t len)
+{
+	uintptr_t b = (uintptr_t)m->addr;
+	return a >= b && a - b <= m->len && len <= m->len - (a - b);
+}
+
+/* The registration holding [p, p + len), or NULL; the last one found is tried first. */
 static inline struct pf_tp_mr *local_mr(struct pf_tp *tp, const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p;
-	for (struct pf_tp_mr *m = tp->mrs; m; m = m->next) {
-		uintptr_t b = (uintptr_t)m->addr;
-		if (a >= b && a - b <= m->len && len <= m->len - (a - b))
-			return m;
-	}
+	if (pf_likely(tp->last_mr && mr_holds(tp->last_mr, a, len)))
+		return tp->last_mr;
+	for (struct pf_tp_mr *m = tp->mrs; m; m = m->next)
+		if (mr_holds(m, a, len))
+			return tp->last_mr = m;
 	return NULL;
 }
 
@@ -1409,6 +1516,15 @@ static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t of
 	int rc;
 	if ((rc = peer_ready(tp, peer)) < 0)
 		return rc;
+	uint64_t since = 0; /* no more than amo_credits unanswered: the peer has a receive for each */
+	while (pf_unlikely(tp->peers[peer].amo_out >= tp->amo_credits)) {
+		if ((rc = progress_internal(tp)) < 0)
+			return rc;
+		if (tp->peers[peer].amo_out >= tp->amo_credits && (rc = wait_step(tp, &since)) < 0)
+			return rc;
+		if (tp->peers[peer].state != VP_READY && (rc = peer_ready(tp, peer)) < 0)
+			return rc;
+	}
 	struct vb_op *o = op_get(tp, VK_REQ, peer, ctx, &rc);
 	if (!o)
 		return rc;
@@ -1421,6 +1537,7 @@ static int amo_target(struct pf_tp *tp, int peer, struct pf_tp_rmr *r, size_t of
 	struct ibv_send_wr wr = {.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_SEND};
 	if ((rc = post(tp, peer, o, &wr, "atomic request")) < 0)
 		return rc;
+	tp->peers[peer].amo_out++;
 	tp->nreq++;
 	return PF_TP_POSTED;
 }
@@ -1522,6 +1639,8 @@ static void complete_op(struct pf_tp *tp, struct vb_op *op, int status)
 		return;
 	case VK_REQ:
 		if (status < 0) { /* no answer will come */
+			if (!op->answered && tp->peers[op->peer].amo_out)
+				tp->peers[op->peer].amo_out--;
 			tp->nreq--;
 			op_finish(tp, op, status);
 			return;
@@ -1539,8 +1658,8 @@ static void complete_op(struct pf_tp *tp, struct vb_op *op, int status)
 
 static int srq_repost(struct pf_tp *tp, unsigned i)
 {
-	struct ibv_sge sge = {.addr = (uintptr_t)&tp->reg->srq[i], .length = sizeof(struct vb_msg),
-			      .lkey = tp->reg_mr->lkey};
+	struct ibv_sge sge = {.addr = (uintptr_t)&tp->srq_buf[i], .length = sizeof(struct vb_msg),
+			      .lkey = tp->srq_mr->lkey};
 	struct ibv_recv_wr wr = {.wr_id = WRID_SRQ | i, .sg_list = &sge, .num_sge = 1}, *bad = NULL;
 	int rc = ibv_post_srq_recv(tp->srq, &wr, &bad);
 	return rc ? vb_fail(rc, "ibv_post_srq_recv") : 0;
@@ -1549,7 +1668,9 @@ static int srq_repost(struct pf_tp *tp, unsigned i)
 static int recv_msg(struct pf_tp *tp, const struct ibv_wc *wc)
 {
 	unsigned i = (unsigned)(wc->wr_id & ~WRID_SRQ);
-	struct vb_msg m = tp->reg->srq[i];
+	if (i >= tp->srq_n)
+		return 0;
+	struct vb_msg m = tp->srq_buf[i];
 	int rc = srq_repost(tp, i);
 	if (rc < 0)
 		return rc;
@@ -1559,8 +1680,11 @@ static int recv_msg(struct pf_tp *tp, const struct ibv_wc *wc)
 		return serve_amo(tp, &m);
 	if (m.kind == MSG_RESP) {
 		struct vb_op *o = (struct vb_op *)(uintptr_t)m.cookie;
-		if (o < tp->reg->ops || o >= tp->reg->ops + VB_POOL || o->kind != VK_REQ)
+		if (o < tp->reg->ops || o >= tp->reg->ops + VB_POOL || o->kind != VK_REQ || o->answered)
 			return 0;
+		o->answered = 1;
+		if (tp->peers[o->peer].amo_out)
+			tp->peers[o->peer].amo_out--;
 		if (o->result && m.status == 0)
 			pf_cpu_amo_result(o->result, o->rsize == 4 ? PODFAB_UINT32 : PODFAB_UINT64, m.result);
 		if (m.status < 0 && !o->status)
@@ -1642,35 +1766,49 @@ static int ud_poll(struct pf_tp *tp)
 	return n;
 }
 
+/*
+ * The completion queue, read a batch at a time into tp->wc.  Handling an
+ * entry may come back here: serving a target atomic posts its answer, which
+ * may wait (a full send queue, no free record) and progresses meanwhile.  So
+ * the batch lives in tp, and a nested call first handles the entries its
+ * caller had read but not yet handled: a completion the inner wait needs is
+ * never left behind in an outer frame's copy (that was a hang: a READ's
+ * completion read by the outer call while the inner one waited for it).
+ */
 static int progress_internal(struct pf_tp *tp)
 {
 	int rc = ud_poll(tp);
 	if (rc < 0)
 		return rc;
-	struct ibv_wc wc[VB_CQ_BATCH];
 	for (;;) {
-		int n = ibv_poll_cq(tp->cq, VB_CQ_BATCH, wc);
-		if (n < 0)
-			return pf_err(PODFAB_ETRANSPORT, "verbs: ibv_poll_cq failed");
-		for (int i = 0; i < n; i++) {
-			if (wc[i].wr_id & WRID_SRQ) {
-				if ((rc = recv_msg(tp, &wc[i])) < 0)
+		while (tp->wc_next < tp->wc_n) {
+			struct ibv_wc wc = tp->wc[tp->wc_next++]; /* a copy: a nested call may refill tp->wc */
+			if (wc.wr_id & WRID_SRQ) {
+				if ((rc = recv_msg(tp, &wc)) < 0)
 					return rc;
 				continue;
 			}
-			struct vb_op *op = (struct vb_op *)(uintptr_t)wc[i].wr_id;
+			struct vb_op *op = (struct vb_op *)(uintptr_t)wc.wr_id;
 			struct vb_peer *p = &tp->peers[op->peer];
 			p->sq_used--;
 			p->rd_used -= (unsigned)op->rd;
 			int status = 0;
-			if (pf_unlikely(wc[i].status != IBV_WC_SUCCESS)) {
-				status = wc_error(&wc[i], op->peer);
+			if (pf_unlikely(wc.status != IBV_WC_SUCCESS)) {
+				status = wc_error(&wc, op->peer);
 				p->state = VP_BROKEN; /* the pair is in the error state: replace it on next use */
 			}
 			complete_op(tp, op, status);
 		}
-		if (n < VB_CQ_BATCH)
+		if (tp->wc_short) { /* the last poll emptied the queue: no second poll for nothing */
+			tp->wc_short = 0;
 			return 0;
+		}
+		int n = ibv_poll_cq(tp->cq, VB_CQ_BATCH, tp->wc);
+		if (n < 0)
+			return pf_err(PODFAB_ETRANSPORT, "verbs: ibv_poll_cq failed");
+		tp->wc_n = (unsigned)n;
+		tp->wc_next = 0;
+		tp->wc_short = n < VB_CQ_BATCH;
 	}
 }
 
@@ -1687,10 +1825,7 @@ static int vb_progress(struct pf_tp *tp, struct pf_tp_cqe *cqe, int max)
 	int rc = progress_internal(tp);
 	if (rc < 0)
 		return rc;
-	int k = 0;
-	while (k < max && tp->nstash)
-		cqe[k++] = tp->stash[--tp->nstash];
-	return k;
+	return pf_tp_stash_pop(&tp->stash, cqe, max);
 }
 
 static int vb_quiet(struct pf_tp *tp)
