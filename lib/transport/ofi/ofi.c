@@ -543,6 +543,31 @@ static int ofi_open(const struct pf_tp_info *info, struct pf_tp **out)
 	}
 	if ((rc = fi_av_open(tp->domain, &ava, &tp->av, NULL)))
 		goto fail_fi;
+	/*
+	 * libfabric's shm provider names its shared-memory region after
+	 * src_addr, else after the process id: a region left behind by a killed
+	 * process then makes a later process that gets the same id fail to open
+	 * its endpoint (EBUSY).  Named after the job and accelerator instead, it
+	 * is unique while the job runs, and podfab-run's sweep of the job's
+	 * podfab.<job>.* objects removes what a killed accelerator left.
+	 */
+	if (!strcmp(fi->fabric_attr->prov_name, "shm") && fi->addr_format == FI_ADDR_STR && info->job) {
+		/*
+		 * (The provider keeps a process-wide map of the names it has seen,
+		 * which outlives an endpoint: each endpoint of the process gets a
+		 * new number, as the provider's own names do.)
+		 */
+		static _Atomic unsigned serial;
+		char name[PF_JOB_MAX + 48];
+		snprintf(name, sizeof name, "podfab.%s.ofi%d.%u", info->job, tp->id,
+			 atomic_fetch_add_explicit(&serial, 1, memory_order_relaxed));
+		char *c = strdup(name);
+		if (c) {
+			free(fi->src_addr);
+			fi->src_addr = c;
+			fi->src_addrlen = strlen(c) + 1;
+		}
+	}
 	if ((rc = fi_endpoint(tp->domain, fi, &tp->ep, NULL)))
 		goto fail_fi;
 	if ((rc = fi_ep_bind(tp->ep, &tp->cq->fid, FI_TRANSMIT | FI_RECV)) ||
