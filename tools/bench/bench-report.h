@@ -3,7 +3,7 @@
  * statistics over repetitions, the result table and the JSON file, so that
  * both programs measure and print exactly the same way.
  *
- * Header-only (static functions) because oshmem-bench is compiled by
+ * Header-only (static inline functions) because oshmem-bench is compiled by
  * tools/bench/run-bench.sh with oshcc, outside the meson build.
  *
  * The JSON file is flat, one "key": value pair per line, so that the driver
@@ -83,7 +83,7 @@ static const struct bench_metric_info bench_metrics[BM_COUNT] = {
  * (*seq + 1) and waits for (*seq + 2); role 1 answers.  n round trips;
  * *seq advances by 2n on both sides, so repetitions follow one another.
  */
-static void bench_pingpong(_Atomic uint64_t *w, int role, long n, uint64_t *seq)
+static inline void bench_pingpong(_Atomic uint64_t *w, int role, long n, uint64_t *seq)
 {
 	uint64_t s = *seq;
 	long i;
@@ -116,7 +116,7 @@ struct bench_options {
 	const char *json;
 };
 
-static double bench_now_ns(void)
+static inline double bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -124,7 +124,7 @@ static double bench_now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int bench_cmp_double(const void *a, const void *b)
+static inline int bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -132,7 +132,7 @@ static int bench_cmp_double(const void *a, const void *b)
 }
 
 /* Sort vals[0..n) in place and summarise them. */
-static struct bench_stat bench_summarise(double *vals, int n, int higher_better)
+static inline struct bench_stat bench_summarise(double *vals, int n, int higher_better)
 {
 	struct bench_stat s = {0, 0.0, 0.0};
 
@@ -146,7 +146,7 @@ static struct bench_stat bench_summarise(double *vals, int n, int higher_better)
 }
 
 /* Parse a positive integer option value; 0 when it is not one. */
-static long bench_parse_count(const char *s)
+static inline long bench_parse_count(const char *s)
 {
 	char *end;
 	long v;
@@ -159,7 +159,7 @@ static long bench_parse_count(const char *s)
 }
 
 /* The help text of the options both programs accept. */
-static void bench_print_common_options(FILE *f)
+static inline void bench_print_common_options(FILE *f)
 {
 	fprintf(f,
 		"  --iters N      small operations and barriers per repetition (default %ld)\n"
@@ -170,7 +170,7 @@ static void bench_print_common_options(FILE *f)
 		BENCH_DEFAULT_ITERS, BENCH_DEFAULT_BW_ITERS, BENCH_DEFAULT_REPS);
 }
 
-static void bench_print_table(FILE *f, const char *title, const struct bench_options *o,
+static inline void bench_print_table(FILE *f, const char *title, const struct bench_options *o,
 			      const struct bench_stat *st)
 {
 	int m;
@@ -219,7 +219,7 @@ struct bench_memcpy {
 };
 
 /* 0, or -1 when the buffers cannot be allocated. */
-static int bench_memcpy_init(struct bench_memcpy *m)
+static inline int bench_memcpy_init(struct bench_memcpy *m)
 {
 	m->src = aligned_alloc(BENCH_ALIGN, BENCH_BIG_BYTES);
 	m->dst = aligned_alloc(BENCH_ALIGN, BENCH_BIG_BYTES);
@@ -235,7 +235,7 @@ static int bench_memcpy_init(struct bench_memcpy *m)
 }
 
 /* One repetition: n copies of 1 MiB; returns GB/s (1e9 bytes/s). */
-static double bench_memcpy_once(struct bench_memcpy *m, long n)
+static inline double bench_memcpy_once(struct bench_memcpy *m, long n)
 {
 	double t0 = bench_now_ns();
 	long i;
@@ -246,7 +246,7 @@ static double bench_memcpy_once(struct bench_memcpy *m, long n)
 }
 
 /* Check that the copies happened and free the buffers: 0, or -1. */
-static int bench_memcpy_fini(struct bench_memcpy *m)
+static inline int bench_memcpy_fini(struct bench_memcpy *m)
 {
 	int bad = m->dst && memcmp(m->dst, m->src, BENCH_BIG_BYTES) != 0;
 
@@ -257,7 +257,7 @@ static int bench_memcpy_fini(struct bench_memcpy *m)
 }
 
 /* Write the flat JSON file; returns 0, or -1 with a message on stderr. */
-static int bench_write_json(const char *path, const char *impl, const char *mode, int naccels,
+static inline int bench_write_json(const char *path, const char *impl, const char *mode, int naccels,
 			    const struct bench_options *o, const struct bench_stat *st)
 {
 	FILE *f = fopen(path, "w");

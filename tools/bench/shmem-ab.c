@@ -21,20 +21,9 @@
 #include <shmem.h>
 #include <shmemx.h>
 
+#include "bench-report.h"
+
 #define MAX_ROUNDS 101
-
-static double now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static volatile uint64_t sink;
 
@@ -42,7 +31,7 @@ static volatile uint64_t sink;
 static double round_of(int op, long iters, podfab_t pf, podfab_seg_t seg, uint64_t *heap)
 {
 	uint64_t v = 0, acc = 0;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	switch (op) {
 	case 0:
 		for (long i = 0; i < iters; i++) {
@@ -85,7 +74,7 @@ static double round_of(int op, long iters, podfab_t pf, podfab_seg_t seg, uint64
 		break;
 	}
 	sink = acc;
-	return (now_ns() - t0) / (double)iters;
+	return (bench_now_ns() - t0) / (double)iters;
 }
 
 int main(int argc, char **argv)
@@ -123,8 +112,8 @@ int main(int argc, char **argv)
 		printf("%-14s %10s %10s %10s %10s %8s %8s\n", "ns/op", "native med", "shmem med", "native min",
 		       "shmem min", "med x", "min x");
 		for (int k = 0; k < 3; k++) {
-			qsort(t[2 * k], (size_t)rounds, sizeof(double), by_value);
-			qsort(t[2 * k + 1], (size_t)rounds, sizeof(double), by_value);
+			qsort(t[2 * k], (size_t)rounds, sizeof(double), bench_cmp_double);
+			qsort(t[2 * k + 1], (size_t)rounds, sizeof(double), bench_cmp_double);
 			double nm = t[2 * k][rounds / 2], sm = t[2 * k + 1][rounds / 2];
 			double nb = t[2 * k][0], sb = t[2 * k + 1][0];
 			printf("%-14s %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f\n", name[k], nm, sm, nb, sb, sm / nm, sb / nb);
