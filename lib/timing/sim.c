@@ -3,18 +3,20 @@
  * events in time order across all flows, each hop timed by the engine
  * (pf_tm_hop) over private link state in one timeline.
  *
- * Events (a 4-ary min-heap on (time, sequence): ties go in order of creation,
- * so a run repeats byte for byte):
+ * Events, in (time, sequence) order (ties go in order of creation, so a run
+ * repeats byte for byte):
  *   READY  an operation may be issued (its time, or its dependency's
  *          completion + delay); it waits in its source's queue while the
  *          source has `window` operations in flight;
- *   HOP    a message's head is at the near end of its next link.
+ *   HOP    a message's head is at the near end of its next link;
+ *   DONE   an operation's last response has arrived.
  * An issued operation sends all its requests at once (as live does); each
  * request's arrival at the destination sends its response (after the
  * destination's egress latency); the operation completes with its last
  * response, which releases its window slot and the operations that wait for it.
- * The event loop allocates nothing per event: messages come from a pool that
- * grows by doubling.
+ * HOP events run by windows of the model's lookahead, link by link (see
+ * "events" below).  The event loop allocates nothing per event in the
+ * steady state: messages live in 16 KiB chunks that are reused.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +72,8 @@ PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *
 	return 0;
 }
 
+static void chunks_free(struct sim_chunk *c);
+
 PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 {
 	if (!s)
@@ -81,10 +85,21 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->ops);
 	free(s->children);
 	free(s->roots);
-	for (uint32_t i = 0; s->queue && i < s->nqueues; i++)
-		free(s->queue[i].buf);
-	free(s->queue);
-	free(s->loose);
+	free(s->root_t);
+	for (uint32_t i = 0; i < SIM_RING; i++)
+		chunks_free(s->ring[i].head);
+	chunks_free(s->cur.head);
+	chunks_free(s->free_chunk);
+	free(s->ovf);
+	free(s->gptr);
+	free(s->gnext);
+	free(s->gord);
+	free(s->glink);
+	free(s->gend);
+	free(s->ghead);
+	free(s->gtail);
+	free(s->gstamp);
+	free(s->gkey);
 	free(s->ext);
 	free(s->heap);
 	free(s->lat);
@@ -148,19 +163,41 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 
 /* ---- events -----------------------------------------------------------
  *
- * The heap holds operations that become ready, and the heads of queues of
- * messages.  A message waits in the queue of where it comes from: the
- * directed link it has just crossed (its next hop, or the response or next
- * operation its arrival starts), or its source accelerator for an
- * operation's first requests.  Each queue gets its messages in time order
- * nearly always (a link passes messages on in the order it took them), so
- * the heap merges a few thousand sorted queues instead of holding every
- * message in flight; a message that would go before its queue's tail (a
- * replay, a tail bound, a forwarding accelerator) goes into the heap by
- * itself.  Events leave in (time, sequence) order either way.
+ * Requests and responses move by time windows as long as the model's
+ * lookahead: the shortest time from a message's head reaching a link to
+ * anything that event causes (the head at the next link, or its arrival and
+ * what that starts) - the link's least serialisation (a header, or a
+ * cut-through element's head) plus propagation and the far element's
+ * latency.  What happens at a link within one window therefore causes
+ * nothing in the same window, and the links' events of a window can run
+ * link by link, each link's in (time, sequence) order, with the same result
+ * as one global time order: a link's state is its own, an operation's
+ * outstanding count and completion time do not depend on the order of its
+ * responses.  A window's messages wait in its bucket; the run groups them
+ * by link, sorts each link's few by time and runs them, reading each link's
+ * state once and the messages in an order known ahead (so that what they
+ * need is fetched before it is needed): with a million messages in flight
+ * the run streams through memory instead of waiting on it at every event.
+ *
+ * What must stay in time order across accelerators - an operation issued
+ * when one of its source's window completes, operations released by the
+ * completion they wait for - runs first in each window from a heap of the
+ * accelerators' events (and the sorted list of operations without a
+ * dependency), in (time, sequence) order; it can only send messages, whose
+ * first events are in this window or later.
  */
 
+struct sim_key {
+	double t;
+	uint32_t seq, i;
+};
+
 static inline int ev_before(const struct sim_ev *a, const struct sim_ev *b)
+{
+	return a->t < b->t || (a->t == b->t && (int32_t)(a->seq - b->seq) < 0);
+}
+
+static inline int msg_before(const struct sim_msg *a, const struct sim_msg *b)
 {
 	return a->t < b->t || (a->t == b->t && (int32_t)(a->seq - b->seq) < 0);
 }
@@ -192,39 +229,13 @@ static int heap_push(podfab_sim_t s, double t, uint32_t seq, uint32_t ki)
 	return 0;
 }
 
-/*
- * Start loading what the next events need while this one is processed (with
- * a million messages in flight each one is a miss): the state of the link the
- * next event's message crosses (its message was loaded as a candidate last
- * time), and the messages of the root's children, the candidates for the
- * event after it.
- */
-static inline void prefetch_next(podfab_sim_t s)
-{
-	const struct sim_ev *h = s->heap + HEAP_OFF;
-	uint64_t n = s->nheap < 5 ? s->nheap : 5;
-	if (n && (h[0].ki & EV_KIND) == EV_QUEUE) {
-		const struct sim_queue *Q = &s->queue[h[0].ki & EV_INDEX];
-		const struct sim_msg *m = &Q->buf[Q->head];
-		if (m->hop < m->nh && m->nh <= SIM_INLINE_HOPS) {
-			uint32_t d = m->dl[m->hop];
-			__builtin_prefetch(&s->tm.dl[d]);
-			__builtin_prefetch(&s->tm.lctr[d]);
-			__builtin_prefetch(&s->queue[d]);
-		}
-	}
-	for (uint64_t i = 1; i < n; i++)
-		if ((h[i].ki & EV_KIND) == EV_QUEUE) {
-			const struct sim_queue *Q = &s->queue[h[i].ki & EV_INDEX];
-			__builtin_prefetch(&Q->buf[Q->head]);
-		}
-}
-
-/* Put e in place of the root and restore the heap order. */
-static void heap_sift(podfab_sim_t s, struct sim_ev e)
+static void heap_pop(podfab_sim_t s)
 {
 	struct sim_ev *h = s->heap + HEAP_OFF;
+	struct sim_ev e = h[--s->nheap];
 	uint64_t i = 0, n = s->nheap;
+	if (!n)
+		return;
 	for (;;) {
 		uint64_t c = 4 * i + 1, best = c;
 		if (c >= n)
@@ -241,83 +252,132 @@ static void heap_sift(podfab_sim_t s, struct sim_ev e)
 	h[i] = e;
 }
 
-static void heap_pop(podfab_sim_t s)
-{
-	struct sim_ev last = s->heap[HEAP_OFF + --s->nheap];
-	if (s->nheap)
-		heap_sift(s, last);
-}
-
-static int ready_push(podfab_sim_t s, double t, uint32_t op)
-{
-	return heap_push(s, t, s->seq++, EV_READY | op);
-}
-
 _Static_assert(sizeof(struct sim_msg) == 64, "a message is one cache line");
+_Static_assert(sizeof(struct sim_chunk) == 16384, "a chunk is 16 KiB");
 
-static int queue_grow(struct sim_queue *Q)
+static inline uint64_t win_of(const podfab_sim_t s, double t)
 {
-	uint32_t cap = Q->buf ? 2 * (Q->mask + 1) : 16;
-	if (cap > EV_INDEX)
-		return pf_err(PODFAB_ETOOMANY, "more than %u messages queued at one link", EV_INDEX);
-	struct sim_msg *n = aligned_alloc(64, (size_t)cap * sizeof *n);
-	if (!n)
-		return pf_err(PODFAB_ENOMEM, "a queue of %u messages", cap);
-	for (uint32_t i = 0; i < Q->count; i++)
-		n[i] = Q->buf[(Q->head + i) & Q->mask];
-	free(Q->buf);
-	Q->buf = n;
-	Q->head = 0;
-	Q->mask = cap - 1;
+	double w = t * s->inv_width;
+	return w < 9.0e18 ? (uint64_t)w : (uint64_t)9e18;
+}
+
+/* The overflow heap (messages more than SIM_RING windows ahead): a binary heap of messages. */
+static int ovf_push(podfab_sim_t s, const struct sim_msg *g)
+{
+	if (s->novf == s->cap_ovf) {
+		uint64_t cap = s->cap_ovf ? 2 * s->cap_ovf : 1024;
+		struct sim_msg *n = realloc(s->ovf, cap * sizeof *n);
+		if (!n)
+			return pf_err(PODFAB_ENOMEM, "%llu messages far ahead", (unsigned long long)cap);
+		s->ovf = n;
+		s->cap_ovf = cap;
+	}
+	uint64_t i = s->novf++;
+	while (i > 0 && msg_before(g, &s->ovf[(i - 1) / 2])) {
+		s->ovf[i] = s->ovf[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->ovf[i] = *g;
 	return 0;
 }
 
-/* Message *g (its next event at g->t) waits in queue q. */
-static int enqueue(podfab_sim_t s, const struct sim_msg *g, uint32_t q)
+static void ovf_pop(podfab_sim_t s)
 {
-	struct sim_queue *Q = &s->queue[q];
-	uint32_t seq = s->seq++;
-	if (pf_likely(!Q->count || g->t >= Q->tail_t)) {
-		if (pf_unlikely(!Q->buf || Q->count > Q->mask)) {
-			int rc = queue_grow(Q);
-			if (rc)
-				return rc;
-		}
-		struct sim_msg *d = &Q->buf[(Q->head + Q->count) & Q->mask];
+	struct sim_msg e = s->ovf[--s->novf];
+	uint64_t i = 0, n = s->novf;
+	while (2 * i + 1 < n) {
+		uint64_t c = 2 * i + 1;
+		if (c + 1 < n && msg_before(&s->ovf[c + 1], &s->ovf[c]))
+			c++;
+		if (!msg_before(&s->ovf[c], &e))
+			break;
+		s->ovf[i] = s->ovf[c];
+		i = c;
+	}
+	if (n)
+		s->ovf[i] = e;
+}
+
+static struct sim_chunk *chunk_get(podfab_sim_t s)
+{
+	struct sim_chunk *c = s->free_chunk;
+	if (c)
+		s->free_chunk = c->next;
+	else if (!(c = aligned_alloc(64, sizeof *c)))
+		return NULL;
+	c->next = NULL;
+	c->n = 0;
+	return c;
+}
+
+static void bucket_release(podfab_sim_t s, struct sim_bucket *b)
+{
+	if (b->tail) {
+		b->tail->next = s->free_chunk;
+		s->free_chunk = b->head;
+	}
+	b->head = b->tail = NULL;
+	b->n = 0;
+}
+
+static void chunks_free(struct sim_chunk *c)
+{
+	while (c) {
+		struct sim_chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+}
+
+/*
+ * A place for a message whose next event is at t (its window's bucket), or
+ * NULL when it must go to the overflow heap (*far set) or memory ran out.
+ */
+static inline struct sim_msg *slot(podfab_sim_t s, double t, int *far)
+{
+	uint64_t w = win_of(s, t);
+	if (w < s->cw)
+		w = s->cw; /* rounding: at most a few ulps early */
+	if (pf_unlikely(w - s->cw >= SIM_RING)) {
+		*far = 1;
+		return NULL;
+	}
+	struct sim_bucket *b = &s->ring[w & (SIM_RING - 1)];
+	struct sim_chunk *c = b->tail;
+	if (pf_unlikely(!c || c->n == SIM_CHUNK)) {
+		if (!(c = chunk_get(s)))
+			return NULL;
+		if (b->tail)
+			b->tail->next = c;
+		else
+			b->head = c;
+		b->tail = c;
+	}
+	b->n++;
+	s->ring_n++;
+	return &c->m[c->n++];
+}
+
+/* Message *g (its seq set) waits for its next event. */
+static int place(podfab_sim_t s, const struct sim_msg *g)
+{
+	int far = 0;
+	struct sim_msg *d = slot(s, g->t, &far);
+	if (pf_likely(d != NULL)) {
 		*d = *g;
-		d->seq = seq;
-		Q->tail_t = g->t;
-		if (Q->count++)
-			return 0;
-		return heap_push(s, g->t, seq, EV_QUEUE | q);
+		return 0;
 	}
-	uint32_t l = s->free_loose;
-	if (l != NONE32) {
-		s->free_loose = s->loose[l].op;
-	} else {
-		if (s->nloose == s->cap_loose) {
-			uint32_t cap = s->cap_loose ? 2 * s->cap_loose : 256;
-			if (cap > EV_INDEX)
-				return pf_err(PODFAB_ETOOMANY, "more than %u messages out of order", EV_INDEX);
-			struct sim_msg *n = realloc(s->loose, (size_t)cap * sizeof *n);
-			if (!n)
-				return pf_err(PODFAB_ENOMEM, "%u messages out of order", cap);
-			s->loose = n;
-			s->cap_loose = cap;
-		}
-		l = s->nloose++;
-	}
-	s->loose[l] = *g;
-	s->loose[l].seq = seq;
-	return heap_push(s, g->t, seq, EV_MSG | l);
+	if (far)
+		return ovf_push(s, g);
+	return pf_err(PODFAB_ENOMEM, "messages in flight");
 }
 
 /* A slot of SIM_MAX_HOPS links for a long route. */
-static int ext_get(podfab_sim_t s, uint32_t *slot)
+static int ext_get(podfab_sim_t s, uint32_t *slotp)
 {
 	if (s->free_ext != NONE32) {
-		*slot = s->free_ext;
-		s->free_ext = s->ext[(size_t)*slot * SIM_MAX_HOPS];
+		*slotp = s->free_ext;
+		s->free_ext = s->ext[(size_t)*slotp * SIM_MAX_HOPS];
 		return 0;
 	}
 	if (s->next_ext == s->cap_ext) {
@@ -330,7 +390,7 @@ static int ext_get(podfab_sim_t s, uint32_t *slot)
 		s->ext = n;
 		s->cap_ext = cap;
 	}
-	*slot = s->next_ext++;
+	*slotp = s->next_ext++;
 	return 0;
 }
 
@@ -339,9 +399,11 @@ static inline uint32_t msg_dl(const podfab_sim_t s, const struct sim_msg *g, uin
 	return pf_likely(g->nh <= SIM_INLINE_HOPS) ? g->dl[i] : s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS + i];
 }
 
-/* Start a message from a to b at time t (before a's egress latency); its first event goes to queue q. */
+static int arrive(podfab_sim_t s, const struct sim_msg *g, double t);
+
+/* Start a message from a to b at time t (before a's egress latency). */
 static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a, uint32_t b, uint64_t payload,
-		uint64_t flow, int traced, double t, uint32_t q)
+		uint64_t flow, int traced, double t)
 {
 	podfab_hop_t hops[SIM_MAX_HOPS];
 	int nh = pf_routes_query(s->topo, a, b, flow, hops, SIM_MAX_HOPS);
@@ -352,12 +414,12 @@ static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a,
 	struct sim_msg g;
 	uint32_t *dl = g.dl;
 	if (pf_unlikely(nh > SIM_INLINE_HOPS)) {
-		uint32_t slot = 0;
-		int rc = ext_get(s, &slot);
+		uint32_t x = 0;
+		int rc = ext_get(s, &x);
 		if (rc)
 			return rc;
-		g.dl[0] = slot;
-		dl = s->ext + (size_t)slot * SIM_MAX_HOPS;
+		g.dl[0] = x;
+		dl = s->ext + (size_t)x * SIM_MAX_HOPS;
 	}
 	g.op = op;
 	g.req = req;
@@ -369,28 +431,31 @@ static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a,
 	for (int i = 0; i < nh; i++)
 		dl[i] = hops[i].dlink;
 	g.t = g.tail = t + s->tm.egress[a];
-	return enqueue(s, &g, q);
+	g.seq = s->seq++;
+	if (pf_unlikely(nh == 0))
+		return arrive(s, &g, g.t); /* source = destination: no link */
+	return place(s, &g);
 }
 
-/* Issue operation id at t; its requests' first events go to queue q. */
-static int issue(podfab_sim_t s, uint32_t id, double t, uint32_t q)
+/* Issue operation id at t. */
+static int issue(podfab_sim_t s, uint32_t id, double t)
 {
 	struct sim_op *o = &s->ops[id];
 	uint64_t mr = s->tm.max_request[o->in.src];
 	s->src[o->in.src].inflight++;
 	o->ready = t; /* issued now: latency counts from here, not from the wait for a window slot */
 	o->left = o->nreq;
+	s->requests += o->nreq;
 	for (uint32_t r = 0; r < o->nreq; r++) {
 		uint64_t chunk = o->in.bytes - (uint64_t)r * mr < mr ? o->in.bytes - (uint64_t)r * mr : mr;
 		uint64_t payload = o->in.kind == PODFAB_SIM_READ ? 0 : chunk;
 		int traced = s->cfg.trace_every && (s->req_counter % s->cfg.trace_every) == 0;
 		s->req_counter++;
 		uint64_t flow = ((uint64_t)id << 20) + (uint64_t)r * mr;
-		int rc = send(s, id, r, 0, o->in.src, o->in.dst, payload, flow, traced, t, q);
+		int rc = send(s, id, r, 0, o->in.src, o->in.dst, payload, flow, traced, t);
 		if (rc)
 			return rc;
 	}
-	s->requests += o->nreq;
 	return 0;
 }
 
@@ -401,7 +466,7 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	struct sim_src *q = &s->src[o->in.src];
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
-		return issue(s, id, t, 2 * s->topo->nlinks + o->in.src);
+		return issue(s, id, t);
 	o->next_wait = NONE32;
 	if (q->head == NONE32)
 		q->head = id;
@@ -411,14 +476,12 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	return 0;
 }
 
-/* Operation id completed at t (its last response came from queue from). */
-static int op_done(podfab_sim_t s, uint32_t id, double t, uint32_t from)
+/* Operation id completed at t. */
+static int op_done(podfab_sim_t s, uint32_t id, double t)
 {
 	struct sim_op *o = &s->ops[id];
-	o->complete = t;
 	if (t > s->end)
 		s->end = t;
-	s->lat[id] = t - o->ready;
 	struct sim_src *q = &s->src[o->in.src];
 	q->inflight--;
 	for (uint32_t c = 0; c < o->nchild; c++) {
@@ -426,7 +489,7 @@ static int op_done(podfab_sim_t s, uint32_t id, double t, uint32_t from)
 		double at = t + s->ops[ch].in.delay;
 		if (s->ops[ch].in.t > at)
 			at = s->ops[ch].in.t;
-		int rc = ready_push(s, at, ch);
+		int rc = heap_push(s, at, s->seq++, EV_READY | ch);
 		if (rc)
 			return rc;
 	}
@@ -435,7 +498,9 @@ static int op_done(podfab_sim_t s, uint32_t id, double t, uint32_t from)
 		q->head = s->ops[next].next_wait;
 		if (q->head == NONE32)
 			q->tail = NONE32;
-		return issue(s, next, t, from);
+		if (q->head != NONE32)
+			__builtin_prefetch(&s->ops[q->head]); /* the next to go from this queue */
+		return issue(s, next, t);
 	}
 	return 0;
 }
@@ -460,30 +525,9 @@ static int trace_add(podfab_sim_t s, const struct sim_msg *g, uint32_t dl, doubl
 	return 0;
 }
 
-/* Message *g's event at t: its head is at the near end of its next link, or it has arrived. */
-static int on_hop(podfab_sim_t s, struct sim_msg *g, double t)
+/* Message *g has arrived at its destination at t. */
+static int arrive(podfab_sim_t s, const struct sim_msg *g, double t)
 {
-	int rc;
-	uint32_t q;
-	if (g->hop < g->nh) {
-		double start, tail = g->tail;
-		uint32_t dl = msg_dl(s, g, g->hop);
-		double next = pf_tm_hop(&s->tm, dl, g->resp, g->payload, t, &tail, &start);
-		g->tail = tail;
-		g->hop++;
-		s->hops++;
-		if (g->traced && (rc = trace_add(s, g, dl, start, next)))
-			return rc;
-		if (g->hop < g->nh) {
-			g->t = next;
-			return enqueue(s, g, dl);
-		}
-		t = next; /* arrived (the last element is an accelerator: store-and-forward) */
-		q = dl;   /* what the arrival starts comes after what came before it on dl */
-	} else {
-		q = 2 * s->topo->nlinks + s->ops[g->op].in.dst; /* no hops: source = destination */
-	}
-	/* The message is at its destination. */
 	if (pf_unlikely(g->nh > SIM_INLINE_HOPS)) {
 		s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS] = s->free_ext;
 		s->free_ext = g->dl[0];
@@ -495,23 +539,322 @@ static int on_hop(podfab_sim_t s, struct sim_msg *g, double t)
 		uint64_t chunk = o->in.bytes - (uint64_t)req * mr < mr ? o->in.bytes - (uint64_t)req * mr : mr;
 		uint64_t payload = o->in.kind == PODFAB_SIM_WRITE ? 0 : chunk;
 		uint64_t flow = ((uint64_t)op << 20) + (uint64_t)req * mr;
-		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, g->traced, t, q);
+		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, g->traced, t);
 	}
 	s->reqs_done++;
+	if (t > o->complete)
+		o->complete = t;
 	if (--o->left == 0)
-		return op_done(s, op, t, q);
+		return heap_push(s, o->complete, s->seq++, EV_DONE | op);
 	return 0;
 }
 
-struct root_key {
-	double t;
-	uint32_t id;
-};
+/* Message *g's head is at the near end of link dl (= its dl[hop]) at g->t. */
+static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
+{
+	double start, tail = g->tail;
+	double next = pf_tm_hop(&s->tm, dl, g->resp, g->payload, g->t, &tail, &start);
+	s->hops++;
+	if (pf_unlikely(g->traced)) {
+		int rc = trace_add(s, g, dl, start, next);
+		if (rc)
+			return rc;
+	}
+	if (g->hop + 1 >= g->nh)
+		return arrive(s, g, next); /* the last element is an accelerator: store-and-forward */
+	int far = 0;
+	struct sim_msg *d = slot(s, next, &far);
+	if (pf_unlikely(!d)) {
+		if (!far)
+			return pf_err(PODFAB_ENOMEM, "messages in flight");
+		struct sim_msg x = *g;
+		x.t = next;
+		x.tail = tail;
+		x.hop++;
+		x.seq = s->seq++;
+		return ovf_push(s, &x);
+	}
+	*d = *g;
+	d->t = next;
+	d->tail = tail;
+	d->hop++;
+	d->seq = s->seq++;
+	return 0;
+}
+
+static int grow_groups(podfab_sim_t s, uint64_t n)
+{
+	uint64_t cap = s->cap_g ? s->cap_g : 4096;
+	while (cap < n)
+		cap *= 2;
+	struct sim_msg **p = realloc(s->gptr, cap * sizeof *p);
+	if (p)
+		s->gptr = p;
+	uint32_t *a = realloc(s->gnext, cap * sizeof *a);
+	if (a)
+		s->gnext = a;
+	uint32_t *b = realloc(s->gord, cap * sizeof *b);
+	if (b)
+		s->gord = b;
+	if (!p || !a || !b)
+		return pf_err(PODFAB_ENOMEM, "a window of %llu messages", (unsigned long long)n);
+	s->cap_g = cap;
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct sim_key *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (int32_t)(x->seq - y->seq) < 0 ? -1 : 1;
+}
+
+/* Sort ord[0..n) (indexes of s->gptr) by their messages' (time, sequence). */
+static int sort_group(podfab_sim_t s, uint32_t *ord, uint32_t n)
+{
+	struct sim_msg **p = s->gptr;
+	if (n <= 24) {
+		for (uint32_t i = 1; i < n; i++) {
+			uint32_t x = ord[i], j = i;
+			while (j > 0 && msg_before(p[x], p[ord[j - 1]])) {
+				ord[j] = ord[j - 1];
+				j--;
+			}
+			ord[j] = x;
+		}
+		return 0;
+	}
+	if (n > s->cap_key) {
+		struct sim_key *k = realloc(s->gkey, (size_t)n * sizeof *k);
+		if (!k)
+			return pf_err(PODFAB_ENOMEM, "sorting %u messages", n);
+		s->gkey = k;
+		s->cap_key = n;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		s->gkey[i] = (struct sim_key){p[ord[i]]->t, p[ord[i]]->seq, ord[i]};
+	qsort(s->gkey, n, sizeof *s->gkey, cmp_key);
+	for (uint32_t i = 0; i < n; i++)
+		ord[i] = s->gkey[i].i;
+	return 0;
+}
+
+/* Run the messages of bucket s->cur (all in window s->cw): group them by link, each link's in time order. */
+static int run_links(podfab_sim_t s)
+{
+	uint64_t n = s->cur.n;
+	if (n > s->cap_g && grow_groups(s, n))
+		return -PODFAB_ENOMEM;
+	if (n >= NONE32)
+		return pf_err(PODFAB_ETOOMANY, "more than %u messages in one window", NONE32 - 1);
+	uint64_t stamp = ++s->stamp;
+	uint32_t ng = 0, i = 0;
+	struct sim_msg **ptr = s->gptr;
+	uint32_t *nx = s->gnext;
+	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
+		for (uint32_t j = 0; j < c->n; j++, i++) {
+			struct sim_msg *m = &c->m[j];
+			uint32_t d = msg_dl(s, m, m->hop);
+			ptr[i] = m;
+			nx[i] = NONE32;
+			if (s->gstamp[d] != stamp) {
+				s->gstamp[d] = stamp;
+				s->ghead[d] = i;
+				s->glink[ng++] = d;
+			} else {
+				nx[s->gtail[d]] = i;
+			}
+			s->gtail[d] = i;
+		}
+	uint32_t pos = 0;
+	for (uint32_t g = 0; g < ng; g++) {
+		uint32_t first = pos;
+		for (uint32_t x = s->ghead[s->glink[g]]; x != NONE32; x = nx[x])
+			s->gord[pos++] = x;
+		s->gend[g] = pos;
+		if (pos - first > 1) {
+			int rc = sort_group(s, s->gord + first, pos - first);
+			if (rc)
+				return rc;
+		}
+	}
+	const uint32_t *ord = s->gord;
+	uint32_t j = 0;
+	for (uint32_t g = 0; g < ng; g++) {
+		uint32_t d = s->glink[g];
+		if (g + 1 < ng) {
+			uint32_t e = s->glink[g + 1];
+			__builtin_prefetch(&s->tm.dl[e]);
+			__builtin_prefetch(&s->tm.lctr[e]);
+		}
+		for (; j < s->gend[g]; j++) {
+			if (j + 8 < n)
+				__builtin_prefetch(ptr[ord[j + 8]]);
+			if (j + 4 < n)
+				__builtin_prefetch(&s->ops[ptr[ord[j + 4]]->op]);
+			int rc = on_hop(s, ptr[ord[j]], d);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The lookahead (see above): the least time from a head at a link to the
+ * next event it causes, less a little for rounding; at least 1 ps (a model
+ * with header-less messages on links without latency runs its events less
+ * than 1 ps apart link by link rather than in time order).
+ */
+static double lookahead(const podfab_sim_t s)
+{
+	double la = INFINITY;
+	for (uint32_t d = 0; d < 2 * s->topo->nlinks; d++) {
+		const struct pf_tm_dl *p = &s->tm.dl[d];
+		uint64_t hdr = p->req_hdr < p->resp_hdr ? p->req_hdr : p->resp_hdr;
+		double w = p->flit_payload ? (double)((hdr + p->flit_payload - 1) / p->flit_payload) * p->wire_per_flit
+					   : (double)hdr;
+		double first = w * p->ns_per_byte;
+		if (p->head_cap > 0.0 && p->head_cap * p->ns_per_byte < first)
+			first = p->head_cap * p->ns_per_byte;
+		double l = first + p->prop_ns + p->far_ns;
+		if (l < la)
+			la = l;
+	}
+	if (!isfinite(la))
+		return 1.0;
+	la *= 1.0 - 1e-9;
+	return la > 1e-3 ? la : 1e-3;
+}
+
+/* Run window s->cw: the accelerators' events in it, then its messages link by link. */
+static int run_window(podfab_sim_t s)
+{
+	for (;;) {
+		const struct sim_ev *h = s->heap + HEAP_OFF;
+		int root = s->next_root < s->nroots && (!s->nheap || s->root_t[s->next_root] <= h->t);
+		double t = root ? s->root_t[s->next_root] : s->nheap ? h->t : INFINITY;
+		if (!(t < INFINITY) || win_of(s, t) > s->cw)
+			break;
+		int rc;
+		if (root) {
+			uint32_t id = s->roots[s->next_root++];
+			if (s->next_root + 8 < s->nroots)
+				__builtin_prefetch(&s->ops[s->roots[s->next_root + 8]]);
+			rc = make_ready(s, id, t);
+		} else {
+			uint32_t ki = h->ki;
+			heap_pop(s);
+			rc = (ki & EV_KIND) == EV_DONE ? op_done(s, ki & EV_INDEX, t) : make_ready(s, ki & EV_INDEX, t);
+		}
+		if (rc)
+			return rc;
+	}
+	struct sim_bucket *b = &s->ring[s->cw & (SIM_RING - 1)];
+	while (b->n) {
+		s->cur = *b;
+		s->ring_n -= b->n;
+		b->head = b->tail = NULL;
+		b->n = 0;
+		int rc = run_links(s);
+		bucket_release(s, &s->cur);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The next window with anything to run after s->cw (s->cw itself at the start), or 0 when none is left. */
+static int next_window(podfab_sim_t s, int first)
+{
+	uint64_t na = UINT64_MAX;
+	if (s->next_root < s->nroots)
+		na = win_of(s, s->root_t[s->next_root]);
+	if (s->nheap) {
+		uint64_t w = win_of(s, s->heap[HEAP_OFF].t);
+		na = w < na ? w : na;
+	}
+	if (s->novf) {
+		uint64_t w = win_of(s, s->ovf[0].t);
+		na = w < na ? w : na;
+	}
+	uint64_t w = first ? s->cw : s->cw + 1;
+	if (!s->ring_n) {
+		if (na == UINT64_MAX)
+			return 0;
+		if (na > w)
+			w = na;
+	} else {
+		while (w < na && !s->ring[w & (SIM_RING - 1)].n)
+			w++;
+	}
+	s->cw = w;
+	while (s->novf && win_of(s, s->ovf[0].t) - w < SIM_RING) {
+		struct sim_msg g = s->ovf[0];
+		ovf_pop(s);
+		int far = 0;
+		struct sim_msg *d = slot(s, g.t, &far);
+		if (!d)
+			return pf_err(PODFAB_ENOMEM, "messages in flight");
+		*d = g;
+	}
+	return 1;
+}
+
+static int cmp_trace(const void *a, const void *b)
+{
+	const podfab_sim_hop_trace_t *x = a, *y = b;
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	if (x->request != y->request)
+		return x->request < y->request ? -1 : 1;
+	if (x->response != y->response)
+		return x->response < y->response ? -1 : 1;
+	return (x->end_ns > y->end_ns) - (x->end_ns < y->end_ns);
+}
 
 static int cmp_root(const void *a, const void *b)
 {
-	const struct root_key *x = a, *y = b;
-	return x->t < y->t ? -1 : x->t > y->t ? 1 : (x->id > y->id) - (x->id < y->id);
+	const struct sim_key *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
+int pf_sim_roots(podfab_sim_t s)
+{
+	uint64_t n = s->nops;
+	s->roots = malloc((n + 1) * sizeof *s->roots);
+	s->root_t = malloc((n + 1) * sizeof *s->root_t);
+	if (!s->roots || !s->root_t)
+		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
+	int sorted = 1;
+	double last = 0.0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (s->ops[i].in.after != PODFAB_SIM_NONE)
+			continue;
+		double t = s->ops[i].in.t;
+		if (t < last)
+			sorted = 0;
+		last = t;
+		s->root_t[s->nroots] = t;
+		s->roots[s->nroots++] = (uint32_t)i;
+	}
+	if (!sorted) {
+		struct sim_key *k = malloc((s->nroots + 1) * sizeof *k);
+		if (!k)
+			return pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)s->nroots);
+		for (uint64_t i = 0; i < s->nroots; i++)
+			k[i] = (struct sim_key){s->root_t[i], 0, s->roots[i]};
+		qsort(k, s->nroots, sizeof *k, cmp_root);
+		for (uint64_t i = 0; i < s->nroots; i++) {
+			s->roots[i] = k[i].i;
+			s->root_t[i] = k[i].t;
+		}
+		free(k);
+	}
+	return 0;
 }
 
 PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double), void *arg)
@@ -527,106 +870,70 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	if (!s->lat || !s->children)
 		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
 	/* Children lists (CSR): count, place, fill. */
+	uint64_t nafter = 0;
 	for (uint64_t i = 0; i < n; i++) {
-		if (s->ops[i].in.after != PODFAB_SIM_NONE)
+		if (s->ops[i].in.after != PODFAB_SIM_NONE) {
 			s->ops[s->ops[i].in.after].nchild++;
+			nafter++;
+		}
 		total += s->ops[i].nreq;
 		s->bytes += s->ops[i].in.bytes;
 	}
-	uint32_t pos = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		s->ops[i].first_child = pos;
-		pos += s->ops[i].nchild;
-		s->ops[i].nchild = 0;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = s->ops[i].in.after;
-		if (a != PODFAB_SIM_NONE)
-			s->children[s->ops[a].first_child + s->ops[a].nchild++] = (uint32_t)i;
+	if (nafter) {
+		uint32_t pos = 0;
+		for (uint64_t i = 0; i < n; i++) {
+			s->ops[i].first_child = pos;
+			pos += s->ops[i].nchild;
+			s->ops[i].nchild = 0;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t a = s->ops[i].in.after;
+			if (a != PODFAB_SIM_NONE)
+				s->children[s->ops[a].first_child + s->ops[a].nchild++] = (uint32_t)i;
+		}
 	}
 	for (uint32_t a = 0; a < s->topo->naccels; a++)
 		s->src[a].head = s->src[a].tail = NONE32;
-	s->free_loose = s->free_ext = NONE32;
-	s->nqueues = 2 * s->topo->nlinks + s->topo->naccels;
-	s->queue = calloc((size_t)s->nqueues + 1, sizeof *s->queue);
-	if (!s->queue)
-		return pf_err(PODFAB_ENOMEM, "queues of %u links", s->topo->nlinks);
-	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW)
-		return pf_sim_run_flow(s, progress, arg);
-	/*
-	 * Operations without a dependency enter from a list sorted by (time, id)
-	 * instead of the event queue, which then holds only what is in flight.
-	 * They go before events of the same time (they were created first).
-	 */
-	s->roots = malloc((n + 1) * sizeof *s->roots);
-	if (!s->roots)
-		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
-	int sorted = 1;
-	for (uint64_t i = 0; i < n; i++) {
-		if (s->ops[i].in.after != PODFAB_SIM_NONE)
-			continue;
-		if (s->nroots && s->ops[s->roots[s->nroots - 1]].in.t > s->ops[i].in.t)
-			sorted = 0;
-		s->roots[s->nroots++] = (uint32_t)i;
-	}
-	if (!sorted) {
-		struct root_key *k = malloc((s->nroots + 1) * sizeof *k);
-		if (!k)
-			return pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)s->nroots);
-		for (uint64_t i = 0; i < s->nroots; i++) {
-			k[i].t = s->ops[s->roots[i]].in.t;
-			k[i].id = s->roots[i];
-		}
-		qsort(k, s->nroots, sizeof *k, cmp_root);
-		for (uint64_t i = 0; i < s->nroots; i++)
-			s->roots[i] = k[i].id;
-		free(k);
-	}
-	uint64_t tick = 0;
-	while (s->nheap || s->next_root < s->nroots) {
-		int rc;
-		if (s->next_root < s->nroots &&
-		    (!s->nheap || s->ops[s->roots[s->next_root]].in.t <= s->heap[HEAP_OFF].t)) {
-			uint32_t id = s->roots[s->next_root++];
-			rc = make_ready(s, id, s->ops[id].in.t);
-		} else {
-			struct sim_ev e = s->heap[HEAP_OFF];
-			uint32_t idx = e.ki & EV_INDEX;
-			struct sim_msg g;
-			if ((e.ki & EV_KIND) == EV_QUEUE) {
-				struct sim_queue *Q = &s->queue[idx];
-				g = Q->buf[Q->head];
-				Q->head = (Q->head + 1) & Q->mask;
-				if (--Q->count) {
-					const struct sim_msg *nx = &Q->buf[Q->head];
-					heap_sift(s, (struct sim_ev){nx->t, nx->seq, e.ki});
-				} else {
-					heap_pop(s);
-				}
-			} else {
-				heap_pop(s);
-				if ((e.ki & EV_KIND) == EV_READY) {
-					rc = make_ready(s, idx, e.t);
-					goto next;
-				}
-				g = s->loose[idx];
-				s->loose[idx].op = s->free_loose;
-				s->free_loose = idx;
-			}
-			prefetch_next(s);
-			rc = on_hop(s, &g, e.t);
-		}
-	next:
-		if (rc < 0)
-			return rc;
-		if (pf_unlikely(++tick % 65536 == 0)) {
-			if (progress)
-				progress(arg, total ? (double)s->reqs_done / (double)total : 1.0);
-			if (tick % (1u << 20) == 0)
+	s->free_ext = NONE32;
+	int rc = pf_sim_roots(s);
+	if (rc)
+		return rc;
+	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW) {
+		rc = pf_sim_run_flow(s, progress, arg);
+	} else {
+		size_t nd = 2 * (size_t)s->topo->nlinks + 1;
+		s->gstamp = calloc(nd, sizeof *s->gstamp);
+		s->ghead = malloc(nd * sizeof *s->ghead);
+		s->gtail = malloc(nd * sizeof *s->gtail);
+		s->glink = malloc(nd * sizeof *s->glink);
+		s->gend = malloc(nd * sizeof *s->gend);
+		if (!s->gstamp || !s->ghead || !s->gtail || !s->glink || !s->gend)
+			return pf_err(PODFAB_ENOMEM, "simulator state for %u links", s->topo->nlinks);
+		s->width = lookahead(s);
+		s->inv_width = 1.0 / s->width;
+		s->cw = 0;
+		uint64_t flushed = 0, shown = 0;
+		for (int first = 1; (rc = next_window(s, first)) > 0; first = 0) {
+			if ((rc = run_window(s)))
+				break;
+			if (pf_unlikely(s->hops - flushed >= (1u << 20))) {
 				pf_tm_flush(&s->tm); /* the local counters stay far from overflowing */
+				flushed = s->hops;
+			}
+			if (progress && s->hops - shown >= (1u << 16)) {
+				progress(arg, total ? (double)s->reqs_done / (double)total : 1.0);
+				shown = s->hops;
+			}
 		}
+		pf_tm_flush(&s->tm);
 	}
-	pf_tm_flush(&s->tm);
+	if (rc < 0)
+		return rc;
+	if (s->cfg.mode != PODFAB_SIM_MODE_FLOW)
+		for (uint64_t i = 0; i < n; i++)
+			s->lat[i] = s->ops[i].complete - s->ops[i].ready;
+	if (s->ntrace)
+		qsort(s->trace, s->ntrace, sizeof *s->trace, cmp_trace);
 	if (progress)
 		progress(arg, 1.0);
 	return 0;

@@ -616,17 +616,6 @@ static int op_done(struct flow *f, uint32_t id, double t)
 
 /* ---- the run ----------------------------------------------------------- */
 
-struct root_key {
-	double t;
-	uint32_t id;
-};
-
-static int cmp_root(const void *a, const void *b)
-{
-	const struct root_key *x = a, *y = b;
-	return x->t < y->t ? -1 : x->t > y->t ? 1 : (x->id > y->id) - (x->id < y->id);
-}
-
 static void flow_free(struct flow *f)
 {
 	free(f->rate);
@@ -755,43 +744,18 @@ int pf_sim_run_flow(podfab_sim_t s, void (*progress)(void *, double), void *arg)
 	f.gen = calloc(nd, sizeof *f.gen);
 	f.start = calloc(nd, sizeof *f.start);
 	f.touched = calloc(nd, sizeof *f.touched);
-	uint32_t *roots = malloc((s->nops + 1) * sizeof *roots);
 	int rc = 0;
-	if (!f.rate || !f.ctr || !f.used || !f.sum || !f.cnt || !f.gen || !f.start || !f.touched || !roots) {
+	if (!f.rate || !f.ctr || !f.used || !f.sum || !f.cnt || !f.gen || !f.start || !f.touched) {
 		rc = pf_err(PODFAB_ENOMEM, "flow-level mode for %u links", s->topo->nlinks);
 		goto out;
 	}
 	for (uint32_t d = 0; d < f.ndl; d++)
 		f.rate[d] = s->tm.dl[d].ns_per_byte > 0.0 ? 1.0 / s->tm.dl[d].ns_per_byte : INFINITY;
-	/* Operations without a dependency by (time, id), as the request-level mode takes them. */
-	uint64_t nroots = 0;
-	int sorted = 1;
-	for (uint64_t i = 0; i < s->nops; i++) {
+	for (uint64_t i = 0; i < s->nops; i++)
 		f.bytes_total += (double)s->ops[i].in.bytes;
-		if (s->ops[i].in.after != PODFAB_SIM_NONE)
-			continue;
-		if (nroots && s->ops[roots[nroots - 1]].in.t > s->ops[i].in.t)
-			sorted = 0;
-		roots[nroots++] = (uint32_t)i;
-	}
-	if (!sorted) {
-		struct root_key *k = malloc((nroots + 1) * sizeof *k);
-		if (!k) {
-			rc = pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)nroots);
-			goto out;
-		}
-		for (uint64_t i = 0; i < nroots; i++) {
-			k[i].t = s->ops[roots[i]].in.t;
-			k[i].id = roots[i];
-		}
-		qsort(k, nroots, sizeof *k, cmp_root);
-		for (uint64_t i = 0; i < nroots; i++)
-			roots[i] = k[i].id;
-		free(k);
-	}
 	if (progress)
 		progress(arg, 0.0);
-	rc = run(&f, roots, nroots, progress, arg);
+	rc = run(&f, s->roots, s->nroots, progress, arg);
 	if (rc)
 		goto out;
 	for (uint32_t d = 0; d < f.ndl; d++) {
@@ -809,7 +773,6 @@ int pf_sim_run_flow(podfab_sim_t s, void (*progress)(void *, double), void *arg)
 	if (progress)
 		progress(arg, 1.0);
 out:
-	free(roots);
 	flow_free(&f);
 	return rc;
 }

@@ -23,12 +23,13 @@ struct sim_op {
 };
 
 /*
- * A request or response in flight (one cache line).  It waits, by value, in
- * the queue of where it comes from (see sim.c) until its event time t.
+ * A request or response in flight (one cache line): its next event is its
+ * head at the near end of link dl[hop] at time t.  It waits, by value, in
+ * the bucket of that event's time window (see sim.c).
  */
 #define SIM_INLINE_HOPS 7
 struct sim_msg {
-	double t;                /* its next event: the head at the near end of link dl[hop] */
+	double t;                /* its next event */
 	double tail;             /* when its tail is at the near end */
 	uint32_t seq;            /* order among events of one time */
 	uint32_t op, req;
@@ -37,11 +38,26 @@ struct sim_msg {
 	uint32_t dl[SIM_INLINE_HOPS]; /* the route's directed links; nh > SIM_INLINE_HOPS: dl[0] is a slot of ext */
 };
 
+/* Messages of one window: a list of chunks (16 KiB each) from a shared pool. */
+#define SIM_CHUNK 255
+struct sim_chunk {
+	struct sim_chunk *next;
+	uint32_t n;
+	uint32_t pad[13];
+	struct sim_msg m[SIM_CHUNK];
+};
+struct sim_bucket {
+	struct sim_chunk *head, *tail;
+	uint64_t n;
+};
+#define SIM_RING 4096 /* windows ahead kept in buckets; later messages wait in the overflow heap */
+
 /*
- * An event of the heap: 16 bytes, so that the four children of a node of the
- * 4-ary heap share one cache line (the heap is stored 3 places in, on a
- * 64-byte boundary).  seq breaks ties of time; it wraps after 2^32 events,
- * long after any two events of one time have left the queue.
+ * An event of the accelerators' heap (operations ready, operations done):
+ * 16 bytes, so that the four children of a node of the 4-ary heap share
+ * one cache line (the heap is stored 3 places in, on a 64-byte boundary).
+ * seq breaks ties of time; it wraps after 2^32 events, long after any two
+ * events of one time have left.
  */
 struct sim_ev {
 	double t;
@@ -49,18 +65,10 @@ struct sim_ev {
 	uint32_t ki; /* kind | index */
 };
 #define EV_READY 0x00000000u /* an operation may be issued */
-#define EV_QUEUE 0x40000000u /* the head of a queue of messages */
-#define EV_MSG 0x80000000u   /* one message out of its queue's time order */
-#define EV_KIND 0xc0000000u
-#define EV_INDEX 0x3fffffffu
+#define EV_DONE 0x80000000u  /* an operation's last response has arrived */
+#define EV_KIND 0x80000000u
+#define EV_INDEX 0x7fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
-
-/* A queue of messages in time order: a ring of 2^k messages, and its tail's time. */
-struct sim_queue {
-	struct sim_msg *buf;
-	uint32_t head, count, mask, pad;
-	double tail_t;
-};
 
 struct sim_src {
 	uint32_t inflight;
@@ -78,13 +86,24 @@ struct podfab_sim {
 	uint32_t *children;
 	uint32_t *roots;         /* operations without a dependency, by (time, id) */
 	uint64_t nroots, next_root;
-	struct sim_queue *queue; /* [2 * nlinks + naccels]: per directed link, then per accelerator */
-	uint32_t nqueues;
-	struct sim_msg *loose;   /* messages out of their queue's time order (heap events by themselves) */
-	uint32_t nloose, cap_loose, free_loose;
+	double *root_t;          /* their times, in that order */
+	/* Messages by time window (see sim.c). */
+	double width, inv_width; /* a window's length (the model's lookahead), ns */
+	uint64_t cw;             /* the window being run */
+	struct sim_bucket ring[SIM_RING], cur;
+	uint64_t ring_n;
+	struct sim_chunk *free_chunk;
+	struct sim_msg *ovf;     /* messages beyond the ring: a binary heap on (t, seq) */
+	uint64_t novf, cap_ovf;
+	/* Grouping a window's messages by link. */
+	struct sim_msg **gptr;
+	uint32_t *gnext, *gord, *glink, *gend, *ghead, *gtail;
+	uint64_t *gstamp, stamp, cap_g;
+	struct sim_key *gkey;
+	uint64_t cap_key;
 	uint32_t *ext;           /* routes longer than SIM_INLINE_HOPS: slots of SIM_MAX_HOPS links */
 	uint32_t next_ext, cap_ext, free_ext;
-	struct sim_ev *heap;     /* 64-byte aligned; see HEAP_OFF */
+	struct sim_ev *heap;     /* the accelerators' events; 64-byte aligned; see HEAP_OFF */
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
 	struct sim_src *src;
@@ -103,5 +122,8 @@ struct podfab_sim {
  * Called by podfab_sim_run after the dependency lists (children) are built.
  */
 int pf_sim_run_flow(podfab_sim_t s, void (*progress)(void *, double), void *arg);
+
+/* Operations without a dependency into s->roots (and their times into s->root_t) by (time, id). */
+int pf_sim_roots(podfab_sim_t s);
 
 #endif /* PF_SIM_INTERNAL_H */
