@@ -91,7 +91,8 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	chunks_free(s->cur.head);
 	chunks_free(s->free_chunk);
 	free(s->ovf);
-	free(s->gptr);
+	free(s->gall);
+	free(s->gpart);
 	free(s->gnext);
 	free(s->gord);
 	free(s->glink);
@@ -587,16 +588,13 @@ static int grow_groups(podfab_sim_t s, uint64_t n)
 	uint64_t cap = s->cap_g ? s->cap_g : 4096;
 	while (cap < n)
 		cap *= 2;
-	struct sim_msg **p = realloc(s->gptr, cap * sizeof *p);
-	if (p)
-		s->gptr = p;
 	uint32_t *a = realloc(s->gnext, cap * sizeof *a);
 	if (a)
 		s->gnext = a;
 	uint32_t *b = realloc(s->gord, cap * sizeof *b);
 	if (b)
 		s->gord = b;
-	if (!p || !a || !b)
+	if (!a || !b)
 		return pf_err(PODFAB_ENOMEM, "a window of %llu messages", (unsigned long long)n);
 	s->cap_g = cap;
 	return 0;
@@ -610,10 +608,9 @@ static int cmp_key(const void *a, const void *b)
 	return (int32_t)(x->seq - y->seq) < 0 ? -1 : 1;
 }
 
-/* Sort ord[0..n) (indexes of s->gptr) by their messages' (time, sequence). */
-static int sort_group(podfab_sim_t s, uint32_t *ord, uint32_t n)
+/* Sort ord[0..n) (indexes of p) by their messages' (time, sequence). */
+static int sort_group(podfab_sim_t s, struct sim_msg *const *p, uint32_t *ord, uint32_t n)
 {
-	struct sim_msg **p = s->gptr;
 	if (n <= 24) {
 		for (uint32_t i = 1; i < n; i++) {
 			uint32_t x = ord[i], j = i;
@@ -640,33 +637,29 @@ static int sort_group(podfab_sim_t s, uint32_t *ord, uint32_t n)
 	return 0;
 }
 
-/* Run the messages of bucket s->cur (all in window s->cw): group them by link, each link's in time order. */
-static int run_links(podfab_sim_t s)
+/* Run messages ptr[0..n) (all in window s->cw): group them by link, each link's in time order. */
+static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 {
-	uint64_t n = s->cur.n;
 	if (n > s->cap_g && grow_groups(s, n))
 		return -PODFAB_ENOMEM;
-	if (n >= NONE32)
-		return pf_err(PODFAB_ETOOMANY, "more than %u messages in one window", NONE32 - 1);
 	uint64_t stamp = ++s->stamp;
-	uint32_t ng = 0, i = 0;
-	struct sim_msg **ptr = s->gptr;
+	uint32_t ng = 0;
 	uint32_t *nx = s->gnext;
-	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
-		for (uint32_t j = 0; j < c->n; j++, i++) {
-			struct sim_msg *m = &c->m[j];
-			uint32_t d = msg_dl(s, m, m->hop);
-			ptr[i] = m;
-			nx[i] = NONE32;
-			if (s->gstamp[d] != stamp) {
-				s->gstamp[d] = stamp;
-				s->ghead[d] = i;
-				s->glink[ng++] = d;
-			} else {
-				nx[s->gtail[d]] = i;
-			}
-			s->gtail[d] = i;
+	for (uint32_t i = 0; i < n; i++) {
+		if (i + 16 < n)
+			__builtin_prefetch(ptr[i + 16]);
+		struct sim_msg *m = ptr[i];
+		uint32_t d = msg_dl(s, m, m->hop);
+		nx[i] = NONE32;
+		if (s->gstamp[d] != stamp) {
+			s->gstamp[d] = stamp;
+			s->ghead[d] = i;
+			s->glink[ng++] = d;
+		} else {
+			nx[s->gtail[d]] = i;
 		}
+		s->gtail[d] = i;
+	}
 	uint32_t pos = 0;
 	for (uint32_t g = 0; g < ng; g++) {
 		uint32_t first = pos;
@@ -674,7 +667,7 @@ static int run_links(podfab_sim_t s)
 			s->gord[pos++] = x;
 		s->gend[g] = pos;
 		if (pos - first > 1) {
-			int rc = sort_group(s, s->gord + first, pos - first);
+			int rc = sort_group(s, ptr, s->gord + first, pos - first);
 			if (rc)
 				return rc;
 		}
@@ -697,6 +690,71 @@ static int run_links(podfab_sim_t s)
 			if (rc)
 				return rc;
 		}
+	}
+	return 0;
+}
+
+static inline uint32_t sub_of(double t, double t0, double scale, uint32_t m)
+{
+	double x = (t - t0) * scale;
+	return x <= 0.0 ? 0 : x >= (double)(m - 1) ? m - 1 : (uint32_t)x;
+}
+
+/*
+ * Run bucket s->cur: its messages in one group, or, when there are more than
+ * fit in the cache, in parts of the window in time order (each part's after
+ * the one before at every link; nothing they cause falls in this window).
+ */
+#define SIM_PART 4096
+static int run_bucket(podfab_sim_t s)
+{
+	uint64_t n = s->cur.n;
+	if (n >= NONE32)
+		return pf_err(PODFAB_ETOOMANY, "more than %u messages in one window", NONE32 - 1);
+	if (n > s->cap_all) {
+		uint64_t cap = s->cap_all ? s->cap_all : 4096;
+		while (cap < n)
+			cap *= 2;
+		struct sim_msg **a = realloc(s->gall, cap * sizeof *a);
+		if (!a)
+			return pf_err(PODFAB_ENOMEM, "a window of %llu messages", (unsigned long long)n);
+		s->gall = a;
+		s->cap_all = cap;
+	}
+	struct sim_msg **all = s->gall;
+	uint32_t m = n > SIM_PART ? (uint32_t)((n + SIM_PART - 1) / SIM_PART) : 1, i = 0;
+	if (m == 1) {
+		for (struct sim_chunk *c = s->cur.head; c; c = c->next)
+			for (uint32_t j = 0; j < c->n; j++)
+				all[i++] = &c->m[j];
+		return run_links(s, all, (uint32_t)n);
+	}
+	if (m + 1 > s->cap_part) {
+		uint32_t *p = realloc(s->gpart, (size_t)(m + 1) * sizeof *p);
+		if (!p)
+			return pf_err(PODFAB_ENOMEM, "a window of %llu messages", (unsigned long long)n);
+		s->gpart = p;
+		s->cap_part = m + 1;
+	}
+	uint32_t *cnt = s->gpart;
+	memset(cnt, 0, (size_t)(m + 1) * sizeof *cnt);
+	double t0 = (double)s->cw * s->width, scale = (double)m * s->inv_width;
+	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
+		for (uint32_t j = 0; j < c->n; j++)
+			cnt[sub_of(c->m[j].t, t0, scale, m) + 1]++;
+	for (uint32_t k = 0; k < m; k++)
+		cnt[k + 1] += cnt[k];
+	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
+		for (uint32_t j = 0; j < c->n; j++)
+			all[cnt[sub_of(c->m[j].t, t0, scale, m)]++] = &c->m[j];
+	for (uint32_t k = 0, start = 0; k < m; k++) {
+		uint32_t end = cnt[k];
+		if (end > start) {
+			int rc = run_links(s, all + start, end - start);
+			if (rc)
+				return rc;
+		}
+		start = end;
 	}
 	return 0;
 }
@@ -757,7 +815,7 @@ static int run_window(podfab_sim_t s)
 		s->ring_n -= b->n;
 		b->head = b->tail = NULL;
 		b->n = 0;
-		int rc = run_links(s);
+		int rc = run_bucket(s);
 		bucket_release(s, &s->cur);
 		if (rc)
 			return rc;

@@ -96,7 +96,10 @@ struct podfab_sim {
 	struct sim_msg *ovf;     /* messages beyond the ring: a binary heap on (t, seq) */
 	uint64_t novf, cap_ovf;
 	/* Grouping a window's messages by link. */
-	struct sim_msg **gptr;
+	struct sim_msg **gall;   /* a window's messages, by part */
+	uint32_t *gpart;
+	uint64_t cap_all;
+	uint32_t cap_part;
 	uint32_t *gnext, *gord, *glink, *gend, *ghead, *gtail;
 	uint64_t *gstamp, stamp, cap_g;
 	struct sim_key *gkey;
