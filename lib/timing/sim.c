@@ -874,10 +874,66 @@ static int cmp_trace(const void *a, const void *b)
 	return (x->end_ns > y->end_ns) - (x->end_ns < y->end_ns);
 }
 
-static int cmp_root(const void *a, const void *b)
+/*
+ * Sort the roots by (time, id): a stable radix sort on the times' bits (a
+ * time >= 0 orders as its IEEE bits do), a byte at a time from the lowest,
+ * skipping the bytes all times share; ids come in ascending order, so ties
+ * keep it.
+ */
+static int sort_roots(podfab_sim_t s)
 {
-	const struct sim_key *x = a, *y = b;
-	return x->t < y->t ? -1 : x->t > y->t ? 1 : (x->i > y->i) - (x->i < y->i);
+	uint64_t n = s->nroots;
+	uint64_t *key = malloc((n + 1) * sizeof *key), *key2 = malloc((n + 1) * sizeof *key2);
+	uint32_t *id2 = malloc((n + 1) * sizeof *id2);
+	uint64_t(*cnt)[256] = calloc(8, sizeof *cnt);
+	if (!key || !key2 || !id2 || !cnt) {
+		free(key);
+		free(key2);
+		free(id2);
+		free(cnt);
+		return pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)n);
+	}
+	uint32_t *id = s->roots;
+	for (uint64_t i = 0; i < n; i++) {
+		double t = s->root_t[i] + 0.0; /* -0 is 0 */
+		uint64_t u;
+		memcpy(&u, &t, sizeof u);
+		key[i] = u;
+		for (int b = 0; b < 8; b++)
+			cnt[b][(u >> (8 * b)) & 0xff]++;
+	}
+	for (int b = 0; b < 8; b++) {
+		uint64_t pos = 0, *c = cnt[b];
+		if (c[(key[0] >> (8 * b)) & 0xff] == n)
+			continue; /* every time has this byte */
+		for (int v = 0; v < 256; v++) {
+			uint64_t k = c[v];
+			c[v] = pos;
+			pos += k;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t d = c[(key[i] >> (8 * b)) & 0xff]++;
+			key2[d] = key[i];
+			id2[d] = id[i];
+		}
+		uint64_t *tk = key;
+		key = key2;
+		key2 = tk;
+		uint32_t *ti = id;
+		id = id2;
+		id2 = ti;
+	}
+	if (id != s->roots) {
+		memcpy(s->roots, id, n * sizeof *id);
+		id2 = id;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		memcpy(&s->root_t[i], &key[i], sizeof key[i]);
+	free(key);
+	free(key2);
+	free(id2);
+	free(cnt);
+	return 0;
 }
 
 int pf_sim_roots(podfab_sim_t s)
@@ -899,19 +955,8 @@ int pf_sim_roots(podfab_sim_t s)
 		s->root_t[s->nroots] = t;
 		s->roots[s->nroots++] = (uint32_t)i;
 	}
-	if (!sorted) {
-		struct sim_key *k = malloc((s->nroots + 1) * sizeof *k);
-		if (!k)
-			return pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)s->nroots);
-		for (uint64_t i = 0; i < s->nroots; i++)
-			k[i] = (struct sim_key){s->root_t[i], 0, s->roots[i]};
-		qsort(k, s->nroots, sizeof *k, cmp_root);
-		for (uint64_t i = 0; i < s->nroots; i++) {
-			s->roots[i] = k[i].i;
-			s->root_t[i] = k[i].t;
-		}
-		free(k);
-	}
+	if (!sorted)
+		return sort_roots(s);
 	return 0;
 }
 
