@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <podfab/sim.h>
 
@@ -72,8 +73,6 @@ PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *
 	return 0;
 }
 
-static void chunks_free(struct sim_chunk *c);
-
 PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 {
 	if (!s)
@@ -86,10 +85,9 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->children);
 	free(s->roots);
 	free(s->root_t);
-	for (uint32_t i = 0; i < SIM_RING; i++)
-		chunks_free(s->ring[i].head);
-	chunks_free(s->cur.head);
-	chunks_free(s->free_chunk);
+	for (uint32_t i = 0; i < s->nslab; i++)
+		free(s->slab[i]);
+	free(s->slab);
 	free(s->ovf);
 	free(s->gall);
 	free(s->gpart);
@@ -118,6 +116,38 @@ PODFAB_EXPORT podfab_topo_t podfab_sim_model(podfab_sim_t s)
 	return s ? s->topo : NULL;
 }
 
+/*
+ * An array of many operations or messages: in 2 MiB pages where the kernel
+ * gives them on request (fewer TLB misses and page faults when the run
+ * streams through it).
+ */
+#define SIM_HUGE ((size_t)2 << 20)
+static void *big_alloc(size_t bytes)
+{
+	if (bytes < 2 * SIM_HUGE)
+		return malloc(bytes ? bytes : 1);
+	size_t sz = (bytes + SIM_HUGE - 1) & ~(SIM_HUGE - 1);
+	void *p = aligned_alloc(SIM_HUGE, sz);
+#ifdef MADV_HUGEPAGE
+	if (p)
+		(void)madvise(p, sz, MADV_HUGEPAGE); /* advice only: without it the pages are small */
+#endif
+	return p;
+}
+
+/* Grow array *p of n elements of `size` bytes to cap elements. */
+static int big_grow(void **p, size_t size, uint64_t n, uint64_t cap)
+{
+	void *q = big_alloc(cap * size);
+	if (!q)
+		return -1;
+	if (n)
+		memcpy(q, *p, n * size);
+	free(*p);
+	*p = q;
+	return 0;
+}
+
 PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint64_t *id)
 {
 	if (!s || !op)
@@ -142,20 +172,37 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_INDEX);
 	if (s->nops == s->cap_ops) {
 		uint64_t cap = s->cap_ops ? 2 * s->cap_ops : 1024;
-		struct sim_op *n = realloc(s->ops, cap * sizeof *n);
-		if (!n)
+		if (big_grow((void **)&s->ops, sizeof *s->ops, s->nops, cap))
 			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
-		s->ops = n;
 		s->cap_ops = cap;
+	}
+	if (op->after == PODFAB_SIM_NONE && s->nroots == s->cap_roots) {
+		uint64_t cap = s->cap_roots ? 2 * s->cap_roots : 1024;
+		if (big_grow((void **)&s->roots, sizeof *s->roots, s->nroots, cap) ||
+		    big_grow((void **)&s->root_t, sizeof *s->root_t, s->nroots, cap))
+			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
+		s->cap_roots = cap;
 	}
 	struct sim_op *o = &s->ops[s->nops];
 	memset(o, 0, sizeof *o);
 	o->in = *op;
+	o->in.t += 0.0; /* -0 is 0 */
 	uint64_t mr = s->tm.max_request[op->src];
 	uint64_t nreq = (op->bytes + mr - 1) / mr;
 	if (op->kind == PODFAB_SIM_ATOMIC)
 		nreq = 1;
 	o->nreq = (uint32_t)nreq;
+	s->total_req += nreq;
+	s->bytes += op->bytes;
+	if (op->after != PODFAB_SIM_NONE) {
+		s->ops[op->after].nchild++;
+		s->nafter++;
+	} else {
+		if (s->nroots && o->in.t < s->root_t[s->nroots - 1])
+			s->roots_unsorted = 1;
+		s->root_t[s->nroots] = o->in.t;
+		s->roots[s->nroots++] = (uint32_t)s->nops;
+	}
 	if (id)
 		*id = s->nops;
 	s->nops++;
@@ -299,13 +346,29 @@ static void ovf_pop(podfab_sim_t s)
 		s->ovf[i] = e;
 }
 
+/* A chunk from the pool, which grows by slabs of SIM_SLAB chunks (4 MiB). */
+#define SIM_SLAB 256
 static struct sim_chunk *chunk_get(podfab_sim_t s)
 {
 	struct sim_chunk *c = s->free_chunk;
-	if (c)
-		s->free_chunk = c->next;
-	else if (!(c = aligned_alloc(64, sizeof *c)))
-		return NULL;
+	if (pf_unlikely(!c)) {
+		if (s->nslab == s->cap_slab) {
+			uint32_t cap = s->cap_slab ? 2 * s->cap_slab : 16;
+			struct sim_chunk **n = realloc(s->slab, cap * sizeof *n);
+			if (!n)
+				return NULL;
+			s->slab = n;
+			s->cap_slab = cap;
+		}
+		struct sim_chunk *slab = big_alloc(SIM_SLAB * sizeof *slab);
+		if (!slab)
+			return NULL;
+		s->slab[s->nslab++] = slab;
+		for (uint32_t i = 0; i < SIM_SLAB; i++)
+			slab[i].next = i + 1 < SIM_SLAB ? &slab[i + 1] : NULL;
+		c = slab;
+	}
+	s->free_chunk = c->next;
 	c->next = NULL;
 	c->n = 0;
 	return c;
@@ -319,15 +382,6 @@ static void bucket_release(podfab_sim_t s, struct sim_bucket *b)
 	}
 	b->head = b->tail = NULL;
 	b->n = 0;
-}
-
-static void chunks_free(struct sim_chunk *c)
-{
-	while (c) {
-		struct sim_chunk *n = c->next;
-		free(c);
-		c = n;
-	}
 }
 
 /*
@@ -883,8 +937,8 @@ static int cmp_trace(const void *a, const void *b)
 static int sort_roots(podfab_sim_t s)
 {
 	uint64_t n = s->nroots;
-	uint64_t *key = malloc((n + 1) * sizeof *key), *key2 = malloc((n + 1) * sizeof *key2);
-	uint32_t *id2 = malloc((n + 1) * sizeof *id2);
+	uint64_t *key = big_alloc((n + 1) * sizeof *key), *key2 = big_alloc((n + 1) * sizeof *key2);
+	uint32_t *id2 = big_alloc((n + 1) * sizeof *id2);
 	uint64_t(*cnt)[256] = calloc(8, sizeof *cnt);
 	if (!key || !key2 || !id2 || !cnt) {
 		free(key);
@@ -938,25 +992,12 @@ static int sort_roots(podfab_sim_t s)
 
 int pf_sim_roots(podfab_sim_t s)
 {
-	uint64_t n = s->nops;
-	s->roots = malloc((n + 1) * sizeof *s->roots);
-	s->root_t = malloc((n + 1) * sizeof *s->root_t);
-	if (!s->roots || !s->root_t)
-		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
-	int sorted = 1;
-	double last = 0.0;
-	for (uint64_t i = 0; i < n; i++) {
-		if (s->ops[i].in.after != PODFAB_SIM_NONE)
-			continue;
-		double t = s->ops[i].in.t;
-		if (t < last)
-			sorted = 0;
-		last = t;
-		s->root_t[s->nroots] = t;
-		s->roots[s->nroots++] = (uint32_t)i;
+	if (s->roots_unsorted) {
+		int rc = sort_roots(s);
+		if (rc)
+			return rc;
+		s->roots_unsorted = 0;
 	}
-	if (!sorted)
-		return sort_roots(s);
 	return 0;
 }
 
@@ -967,22 +1008,14 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	if (s->ran)
 		return pf_err(PODFAB_EBUSY, "the simulation has already run");
 	s->ran = 1;
-	uint64_t n = s->nops, total = 0;
-	s->lat = calloc(n + 1, sizeof *s->lat);
-	s->children = calloc(n + 1, sizeof *s->children);
-	if (!s->lat || !s->children)
+	uint64_t n = s->nops, total = s->total_req;
+	s->lat = big_alloc((n + 1) * sizeof *s->lat);
+	s->children = s->nafter ? big_alloc((n + 1) * sizeof *s->children) : NULL;
+	if (!s->lat || (s->nafter && !s->children))
 		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
-	/* Children lists (CSR): count, place, fill. */
-	uint64_t nafter = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		if (s->ops[i].in.after != PODFAB_SIM_NONE) {
-			s->ops[s->ops[i].in.after].nchild++;
-			nafter++;
-		}
-		total += s->ops[i].nreq;
-		s->bytes += s->ops[i].in.bytes;
-	}
-	if (nafter) {
+	memset(s->lat, 0, n * sizeof *s->lat); /* complete after a run that fails */
+	/* Children lists (CSR; counted by podfab_sim_add): place, fill. */
+	if (s->nafter) {
 		uint32_t pos = 0;
 		for (uint64_t i = 0; i < n; i++) {
 			s->ops[i].first_child = pos;

@@ -84,15 +84,17 @@ struct podfab_sim {
 	struct sim_op *ops;
 	uint64_t nops, cap_ops;
 	uint32_t *children;
-	uint32_t *roots;         /* operations without a dependency, by (time, id) */
-	uint64_t nroots, next_root;
+	uint32_t *roots;         /* operations without a dependency, by (time, id) once run */
+	uint64_t nroots, next_root, cap_roots, nafter, total_req;
+	int roots_unsorted;
 	double *root_t;          /* their times, in that order */
 	/* Messages by time window (see sim.c). */
 	double width, inv_width; /* a window's length (the model's lookahead), ns */
 	uint64_t cw;             /* the window being run */
 	struct sim_bucket ring[SIM_RING], cur;
 	uint64_t ring_n;
-	struct sim_chunk *free_chunk;
+	struct sim_chunk *free_chunk, **slab; /* the pool of chunks, and its slabs */
+	uint32_t nslab, cap_slab;
 	struct sim_msg *ovf;     /* messages beyond the ring: a binary heap on (t, seq) */
 	uint64_t novf, cap_ovf;
 	/* Grouping a window's messages by link. */
