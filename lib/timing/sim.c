@@ -32,6 +32,86 @@
 
 /* ---- setup ---------------------------------------------------------- */
 
+/*
+ * Arrays of many operations or messages: mapped memory, in 2 MiB pages where
+ * the kernel gives them on request (fewer TLB misses and page faults when the
+ * run streams through them), grown by remapping (no copy, and no page is
+ * cleared twice).  The mapping's size is kept just before the array.
+ */
+#define SIM_BIG_HDR 64
+#define SIM_HUGE ((size_t)2 << 20)
+
+static size_t big_size(size_t bytes)
+{
+	size_t sz = bytes + SIM_BIG_HDR;
+	return sz >= SIM_HUGE ? (sz + SIM_HUGE - 1) & ~(SIM_HUGE - 1) : (sz + 4095) & ~(size_t)4095;
+}
+
+/* sz bytes of fresh mapped memory, on a 2 MiB boundary when sz is a multiple of 2 MiB. */
+static char *big_map(size_t sz)
+{
+	size_t extra = sz >= SIM_HUGE ? SIM_HUGE : 0;
+	char *r = mmap(NULL, sz + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	if (!extra)
+		return r;
+	char *a = (char *)(((uintptr_t)r + SIM_HUGE - 1) & ~(uintptr_t)(SIM_HUGE - 1));
+	if (a > r)
+		munmap(r, (size_t)(a - r));
+	if (r + sz + extra > a + sz)
+		munmap(a + sz, (size_t)(r + sz + extra - (a + sz)));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(a, sz, MADV_HUGEPAGE); /* advice only: without it the pages are small */
+#endif
+	return a;
+}
+
+static void *big_alloc(size_t bytes)
+{
+	size_t sz = big_size(bytes);
+	char *b = big_map(sz);
+	if (!b)
+		return NULL;
+	memcpy(b, &sz, sizeof sz);
+	return b + SIM_BIG_HDR;
+}
+
+static void big_free(void *p)
+{
+	if (p) {
+		char *b = (char *)p - SIM_BIG_HDR;
+		size_t sz;
+		memcpy(&sz, b, sizeof sz);
+		munmap(b, sz);
+	}
+}
+
+/* Grow array *p (may be NULL) to cap elements of `size` bytes, keeping its contents (moved, not copied). */
+static int big_grow(void **p, size_t size, uint64_t cap)
+{
+	if (!*p)
+		return (*p = big_alloc(cap * size)) ? 0 : -1;
+	char *b = (char *)*p - SIM_BIG_HDR;
+	size_t old, sz = big_size(cap * size);
+	memcpy(&old, b, sizeof old);
+	char *d = big_map(sz);
+	if (!d)
+		return -1;
+	char *n = mremap(b, old, sz, MREMAP_MAYMOVE | MREMAP_FIXED, d);
+	if (n == MAP_FAILED) {
+		munmap(d, sz);
+		return -1;
+	}
+#ifdef MADV_HUGEPAGE
+	if (sz >= SIM_HUGE)
+		(void)madvise(n, sz, MADV_HUGEPAGE);
+#endif
+	memcpy(n, &sz, sizeof sz);
+	*p = n + SIM_BIG_HDR;
+	return 0;
+}
+
 PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *cfg, podfab_sim_t *out)
 {
 	if (!topo || !out)
@@ -81,12 +161,12 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->links);
 	free(s->accels);
 	free(s->src);
-	free(s->ops);
-	free(s->children);
-	free(s->roots);
-	free(s->root_t);
+	big_free(s->ops);
+	big_free(s->children);
+	big_free(s->roots);
+	big_free(s->root_t);
 	for (uint32_t i = 0; i < s->nslab; i++)
-		free(s->slab[i]);
+		big_free(s->slab[i]);
 	free(s->slab);
 	free(s->ovf);
 	free(s->gall);
@@ -101,7 +181,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->gkey);
 	free(s->ext);
 	free(s->heap);
-	free(s->lat);
+	big_free(s->lat);
 	free(s->trace);
 	free(s);
 }
@@ -114,38 +194,6 @@ uint64_t pf_sim_seed(podfab_sim_t s)
 PODFAB_EXPORT podfab_topo_t podfab_sim_model(podfab_sim_t s)
 {
 	return s ? s->topo : NULL;
-}
-
-/*
- * An array of many operations or messages: in 2 MiB pages where the kernel
- * gives them on request (fewer TLB misses and page faults when the run
- * streams through it).
- */
-#define SIM_HUGE ((size_t)2 << 20)
-static void *big_alloc(size_t bytes)
-{
-	if (bytes < 2 * SIM_HUGE)
-		return malloc(bytes ? bytes : 1);
-	size_t sz = (bytes + SIM_HUGE - 1) & ~(SIM_HUGE - 1);
-	void *p = aligned_alloc(SIM_HUGE, sz);
-#ifdef MADV_HUGEPAGE
-	if (p)
-		(void)madvise(p, sz, MADV_HUGEPAGE); /* advice only: without it the pages are small */
-#endif
-	return p;
-}
-
-/* Grow array *p of n elements of `size` bytes to cap elements. */
-static int big_grow(void **p, size_t size, uint64_t n, uint64_t cap)
-{
-	void *q = big_alloc(cap * size);
-	if (!q)
-		return -1;
-	if (n)
-		memcpy(q, *p, n * size);
-	free(*p);
-	*p = q;
-	return 0;
 }
 
 PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint64_t *id)
@@ -172,14 +220,14 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_INDEX);
 	if (s->nops == s->cap_ops) {
 		uint64_t cap = s->cap_ops ? 2 * s->cap_ops : 1024;
-		if (big_grow((void **)&s->ops, sizeof *s->ops, s->nops, cap))
+		if (big_grow((void **)&s->ops, sizeof *s->ops, cap))
 			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
 		s->cap_ops = cap;
 	}
 	if (op->after == PODFAB_SIM_NONE && s->nroots == s->cap_roots) {
 		uint64_t cap = s->cap_roots ? 2 * s->cap_roots : 1024;
-		if (big_grow((void **)&s->roots, sizeof *s->roots, s->nroots, cap) ||
-		    big_grow((void **)&s->root_t, sizeof *s->root_t, s->nroots, cap))
+		if (big_grow((void **)&s->roots, sizeof *s->roots, cap) ||
+		    big_grow((void **)&s->root_t, sizeof *s->root_t, cap))
 			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
 		s->cap_roots = cap;
 	}
@@ -941,9 +989,9 @@ static int sort_roots(podfab_sim_t s)
 	uint32_t *id2 = big_alloc((n + 1) * sizeof *id2);
 	uint64_t(*cnt)[256] = calloc(8, sizeof *cnt);
 	if (!key || !key2 || !id2 || !cnt) {
-		free(key);
-		free(key2);
-		free(id2);
+		big_free(key);
+		big_free(key2);
+		big_free(id2);
 		free(cnt);
 		return pf_err(PODFAB_ENOMEM, "sorting %llu operations", (unsigned long long)n);
 	}
@@ -983,9 +1031,9 @@ static int sort_roots(podfab_sim_t s)
 	}
 	for (uint64_t i = 0; i < n; i++)
 		memcpy(&s->root_t[i], &key[i], sizeof key[i]);
-	free(key);
-	free(key2);
-	free(id2);
+	big_free(key);
+	big_free(key2);
+	big_free(id2);
 	free(cnt);
 	return 0;
 }
@@ -1009,11 +1057,10 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		return pf_err(PODFAB_EBUSY, "the simulation has already run");
 	s->ran = 1;
 	uint64_t n = s->nops, total = s->total_req;
-	s->lat = big_alloc((n + 1) * sizeof *s->lat);
+	s->lat = big_alloc((n + 1) * sizeof *s->lat); /* zero until the run fills it */
 	s->children = s->nafter ? big_alloc((n + 1) * sizeof *s->children) : NULL;
 	if (!s->lat || (s->nafter && !s->children))
 		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
-	memset(s->lat, 0, n * sizeof *s->lat); /* complete after a run that fails */
 	/* Children lists (CSR; counted by podfab_sim_add): place, fill. */
 	if (s->nafter) {
 		uint32_t pos = 0;
