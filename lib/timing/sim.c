@@ -165,6 +165,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	big_free(s->children);
 	big_free(s->roots);
 	big_free(s->root_t);
+	free(s->rh);
 	for (uint32_t i = 0; i < s->nslab; i++)
 		big_free(s->slab[i]);
 	free(s->slab);
@@ -246,8 +247,10 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 		s->ops[op->after].nchild++;
 		s->nafter++;
 	} else {
-		if (s->nroots && o->in.t < s->root_t[s->nroots - 1])
+		if (s->nroots && o->in.t < s->root_t[s->nroots - 1]) {
 			s->roots_unsorted = 1;
+			s->nruns++;
+		}
 		s->root_t[s->nroots] = o->in.t;
 		s->roots[s->nroots++] = (uint32_t)s->nops;
 	}
@@ -585,6 +588,7 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 	struct sim_op *o = &s->ops[id];
 	if (t > s->end)
 		s->end = t;
+	s->lat[id] = t - o->ready;
 	struct sim_src *q = &s->src[o->in.src];
 	q->inflight--;
 	for (uint32_t c = 0; c < o->nchild; c++) {
@@ -888,21 +892,91 @@ static double lookahead(const podfab_sim_t s)
 	return la > 1e-3 ? la : 1e-3;
 }
 
+/*
+ * Operations without a dependency come from runs of them added in time
+ * order (one per source for generated traffic), merged by a heap of the
+ * runs' heads on (time, id): the same order as sorting them all, without a
+ * pass over them before the run.
+ */
+static inline int rh_before(const struct sim_rhead *a, const struct sim_rhead *b)
+{
+	return a->t < b->t || (a->t == b->t && a->id < b->id);
+}
+
+static void rh_down(podfab_sim_t s, uint32_t i)
+{
+	struct sim_rhead e = s->rh[i];
+	uint32_t n = s->nrh;
+	while (2 * i + 1 < n) {
+		uint32_t c = 2 * i + 1;
+		if (c + 1 < n && rh_before(&s->rh[c + 1], &s->rh[c]))
+			c++;
+		if (!rh_before(&s->rh[c], &e))
+			break;
+		s->rh[i] = s->rh[c];
+		i = c;
+	}
+	s->rh[i] = e;
+}
+
+/* The operation at the head of the merge; the run it came from moves on. */
+static inline uint32_t root_pop(podfab_sim_t s)
+{
+	struct sim_rhead *h = &s->rh[0];
+	uint32_t id = h->id;
+	uint64_t p = ++h->pos;
+	if (p + 8 < h->end)
+		__builtin_prefetch(&s->ops[s->roots[p + 8]]);
+	if (p < h->end) {
+		h->t = s->root_t[p];
+		h->id = s->roots[p];
+	} else {
+		*h = s->rh[--s->nrh];
+	}
+	if (s->nrh > 1)
+		rh_down(s, 0);
+	return id;
+}
+
+/* Runs of roots in time order: more than SIM_MAX_RUNS are sorted into one first. */
+#define SIM_MAX_RUNS 65536
+static int roots_merge_init(podfab_sim_t s)
+{
+	if (s->nruns + 1 > SIM_MAX_RUNS) {
+		int rc = pf_sim_roots(s);
+		if (rc)
+			return rc;
+	}
+	uint64_t n = s->nroots, runs = n ? 1 : 0;
+	for (uint64_t i = 1; i < n; i++)
+		runs += s->root_t[i] < s->root_t[i - 1];
+	s->rh = malloc((runs + 1) * sizeof *s->rh);
+	if (!s->rh)
+		return pf_err(PODFAB_ENOMEM, "%llu runs of operations", (unsigned long long)runs);
+	for (uint64_t i = 0; i < n;) {
+		uint64_t j = i + 1;
+		while (j < n && s->root_t[j] >= s->root_t[j - 1])
+			j++;
+		s->rh[s->nrh++] = (struct sim_rhead){s->root_t[i], s->roots[i], i, j};
+		i = j;
+	}
+	for (uint32_t i = s->nrh / 2; i-- > 0;)
+		rh_down(s, i);
+	return 0;
+}
+
 /* Run window s->cw: the accelerators' events in it, then its messages link by link. */
 static int run_window(podfab_sim_t s)
 {
 	for (;;) {
 		const struct sim_ev *h = s->heap + HEAP_OFF;
-		int root = s->next_root < s->nroots && (!s->nheap || s->root_t[s->next_root] <= h->t);
-		double t = root ? s->root_t[s->next_root] : s->nheap ? h->t : INFINITY;
+		int root = s->nrh && (!s->nheap || s->rh[0].t <= h->t);
+		double t = root ? s->rh[0].t : s->nheap ? h->t : INFINITY;
 		if (!(t < INFINITY) || win_of(s, t) > s->cw)
 			break;
 		int rc;
 		if (root) {
-			uint32_t id = s->roots[s->next_root++];
-			if (s->next_root + 8 < s->nroots)
-				__builtin_prefetch(&s->ops[s->roots[s->next_root + 8]]);
-			rc = make_ready(s, id, t);
+			rc = make_ready(s, root_pop(s), t);
 		} else {
 			uint32_t ki = h->ki;
 			heap_pop(s);
@@ -929,8 +1003,8 @@ static int run_window(podfab_sim_t s)
 static int next_window(podfab_sim_t s, int first)
 {
 	uint64_t na = UINT64_MAX;
-	if (s->next_root < s->nroots)
-		na = win_of(s, s->root_t[s->next_root]);
+	if (s->nrh)
+		na = win_of(s, s->rh[0].t);
 	if (s->nheap) {
 		uint64_t w = win_of(s, s->heap[HEAP_OFF].t);
 		na = w < na ? w : na;
@@ -1078,12 +1152,13 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	for (uint32_t a = 0; a < s->topo->naccels; a++)
 		s->src[a].head = s->src[a].tail = NONE32;
 	s->free_ext = NONE32;
-	int rc = pf_sim_roots(s);
-	if (rc)
-		return rc;
+	int rc;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW) {
-		rc = pf_sim_run_flow(s, progress, arg);
+		if (!(rc = pf_sim_roots(s)))
+			rc = pf_sim_run_flow(s, progress, arg);
 	} else {
+		if ((rc = roots_merge_init(s)))
+			return rc;
 		size_t nd = 2 * (size_t)s->topo->nlinks + 1;
 		s->gstamp = calloc(nd, sizeof *s->gstamp);
 		s->ghead = malloc(nd * sizeof *s->ghead);
@@ -1112,9 +1187,6 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 	}
 	if (rc < 0)
 		return rc;
-	if (s->cfg.mode != PODFAB_SIM_MODE_FLOW)
-		for (uint64_t i = 0; i < n; i++)
-			s->lat[i] = s->ops[i].complete - s->ops[i].ready;
 	if (s->ntrace)
 		qsort(s->trace, s->ntrace, sizeof *s->trace, cmp_trace);
 	if (progress)

@@ -70,6 +70,13 @@ struct sim_ev {
 #define EV_INDEX 0x7fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
 
+/* The head of a run of operations without a dependency (sim.c). */
+struct sim_rhead {
+	double t;
+	uint32_t id;
+	uint64_t pos, end;
+};
+
 struct sim_src {
 	uint32_t inflight;
 	uint32_t head, tail; /* queue of ready operations */
@@ -85,8 +92,10 @@ struct podfab_sim {
 	uint64_t nops, cap_ops;
 	uint32_t *children;
 	uint32_t *roots;         /* operations without a dependency, by (time, id) once run */
-	uint64_t nroots, next_root, cap_roots, nafter, total_req;
-	int roots_unsorted;
+	uint64_t nroots, cap_roots, nafter, total_req, nruns;
+	int roots_unsorted;      /* not in time order: nruns + 1 runs in order */
+	struct sim_rhead *rh;    /* the request-level run merges the runs: their heads */
+	uint32_t nrh;
 	double *root_t;          /* their times, in that order */
 	/* Messages by time window (see sim.c). */
 	double width, inv_width; /* a window's length (the model's lookahead), ns */

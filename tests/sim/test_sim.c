@@ -478,6 +478,63 @@ START_TEST(test_determinism)
 }
 END_TEST
 
+/*
+ * Operations without a dependency go in time order however they were added:
+ * in order (one run), shuffled in a few thousand runs (merged as they go) and
+ * in more than 65536 runs (sorted first) - every operation's times agree.
+ */
+static void root_orders(uint32_t n, uint32_t window)
+{
+	podfab_topo_t t = load(POD1 ",ber=0");
+	uint32_t na = podfab_topo_naccels(t);
+	uint32_t *perm = malloc(n * sizeof *perm);
+	ck_assert_ptr_nonnull(perm);
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] = i;
+	uint64_t x = 777;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(lcg(&x) % (i + 1)), tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	podfab_sim_t a = mksim(t, window, 1), b = mksim(t, window, 1);
+	/* Operation k: at 0.37 k ns (distinct times), k % na -> (k * 7 + 1) % na (never itself). */
+	for (uint32_t k = 0; k < n; k++)
+		add(a, 0.37 * k, k % na, (k % na + 1 + (k / na) % (na - 1)) % na, PODFAB_SIM_WRITE, 64 + k % 512,
+		    PODFAB_SIM_NONE, 0.0);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = perm[i];
+		add(b, 0.37 * k, k % na, (k % na + 1 + (k / na) % (na - 1)) % na, PODFAB_SIM_WRITE, 64 + k % 512,
+		    PODFAB_SIM_NONE, 0.0);
+	}
+	run(a);
+	run(b);
+	for (uint32_t i = 0; i < n; i++) {
+		double ia, ca, ib, cb;
+		times(a, perm[i], &ia, &ca);
+		times(b, i, &ib, &cb);
+		ck_assert_msg(ia == ib && ca == cb, "op %u (added %u): %.17g/%.17g vs %.17g/%.17g", perm[i], i, ia, ca,
+			      ib, cb);
+	}
+	podfab_sim_result_t ra, rb;
+	ck_assert_int_eq(podfab_sim_result(a, &ra), 0);
+	ck_assert_int_eq(podfab_sim_result(b, &rb), 0);
+	ck_assert_msg(ra.end_ns == rb.end_ns && ra.hops == rb.hops && ra.lat_p99_ns == rb.lat_p99_ns,
+		      "results differ: %.17g %.17g", ra.end_ns, rb.end_ns);
+	podfab_sim_free(a);
+	podfab_sim_free(b);
+	podfab_topo_free(t);
+	free(perm);
+}
+
+START_TEST(test_root_order)
+{
+	root_orders(3000, 0);
+	root_orders(3000, 4);
+	root_orders(140000, 0);
+}
+END_TEST
+
 /* ---- dependencies and windows ----------------------------------------- */
 
 START_TEST(test_dependencies)
@@ -753,6 +810,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_alltoall);
 	tcase_add_test(tc, test_saturation);
 	tcase_add_test(tc, test_determinism);
+	tcase_add_test(tc, test_root_order);
 	tcase_add_test(tc, test_dependencies);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_window_issue);
