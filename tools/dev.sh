@@ -20,7 +20,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 packages=(gcc g++ python3 meson ninja-build pkg-config check libsubunit-dev libhwloc-dev hwloc
 	libyaml-dev valgrind procps clang libclang-rt-14-dev libfabric-dev libfabric-bin libpmix-dev
-	openmpi-bin iproute2 libibverbs-dev ibverbs-providers qemu-system-x86)
+	openmpi-bin iproute2 libibverbs-dev ibverbs-providers qemu-system-x86 graphviz)
 
 say() { printf '\n==> %s\n' "$*"; }
 
