@@ -743,6 +743,16 @@ static int sort_group(podfab_sim_t s, struct sim_msg *const *p, uint32_t *ord, u
 	return 0;
 }
 
+/* A request about to arrive: start loading the route of its response at element depth. */
+static inline void prefetch_reply(podfab_sim_t s, const struct sim_msg *g, int depth)
+{
+	if (g->resp || g->hop + 1 != g->nh)
+		return;
+	const struct sim_op *o = &s->ops[g->op];
+	uint64_t flow = ((uint64_t)g->op << 20) + (uint64_t)g->req * s->tm.max_request[o->in.src];
+	pf_routes_prefetch(s->topo, o->in.dst, o->in.src, flow, depth);
+}
+
 /* Run messages ptr[0..n) (all in window s->cw): group them by link, each link's in time order. */
 static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 {
@@ -761,6 +771,10 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 			s->gstamp[d] = stamp;
 			s->ghead[d] = i;
 			s->glink[ng++] = d;
+			if (ng <= 4) { /* the first links' state; the others' is fetched 4 links ahead */
+				__builtin_prefetch(&s->tm.dl[d]);
+				__builtin_prefetch(&s->tm.lctr[d]);
+			}
 		} else {
 			nx[s->gtail[d]] = i;
 		}
@@ -782,16 +796,20 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 	uint32_t j = 0;
 	for (uint32_t g = 0; g < ng; g++) {
 		uint32_t d = s->glink[g];
-		if (g + 1 < ng) {
-			uint32_t e = s->glink[g + 1];
+		if (g + 4 < ng) {
+			uint32_t e = s->glink[g + 4];
 			__builtin_prefetch(&s->tm.dl[e]);
 			__builtin_prefetch(&s->tm.lctr[e]);
 		}
 		for (; j < s->gend[g]; j++) {
-			if (j + 8 < n)
-				__builtin_prefetch(ptr[ord[j + 8]]);
-			if (j + 4 < n)
-				__builtin_prefetch(&s->ops[ptr[ord[j + 4]]->op]);
+			if (j + 12 < n)
+				__builtin_prefetch(ptr[ord[j + 12]]);
+			if (j + 9 < n)
+				__builtin_prefetch(&s->ops[ptr[ord[j + 9]]->op]);
+			if (j + 6 < n)
+				prefetch_reply(s, ptr[ord[j + 6]], 1);
+			if (j + 3 < n)
+				prefetch_reply(s, ptr[ord[j + 3]], 2);
 			int rc = on_hop(s, ptr[ord[j]], d);
 			if (rc)
 				return rc;
@@ -927,6 +945,14 @@ static inline uint32_t root_pop(podfab_sim_t s)
 	uint64_t p = ++h->pos;
 	if (p + 8 < h->end)
 		__builtin_prefetch(&s->ops[s->roots[p + 8]]);
+	if (p + 5 < h->end) {
+		const struct sim_op *o = &s->ops[s->roots[p + 5]];
+		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 5] << 20, 1);
+	}
+	if (p + 2 < h->end) {
+		const struct sim_op *o = &s->ops[s->roots[p + 2]];
+		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 2] << 20, 2);
+	}
 	if (p < h->end) {
 		h->t = s->root_t[p];
 		h->id = s->roots[p];
