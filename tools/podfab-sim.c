@@ -6,6 +6,7 @@
  *
  * Uses only the public API (podfab/sim.h, podfab/topo.h).  See podfab-sim(1).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -63,15 +64,24 @@ static int fail_lib(const char *what, int rc)
 	return 1;
 }
 
+/*
+ * A decimal number, or hexadecimal after 0x (a leading 0 is not octal: 010 is
+ * ten): 0, -1 when s is not one, -2 when it is above max.
+ */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (hex && !isxdigit((unsigned char)s[2]))
+		return -1;
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno == ERANGE || *end || v > max)
+	unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
+	if (*end)
 		return -1;
+	if (errno == ERANGE || v > max)
+		return -2;
 	*out = v;
 	return 0;
 }
@@ -370,7 +380,9 @@ static int write_dot(podfab_sim_t sim, const podfab_sim_result_t *r, const char 
 {
 	int svg = ends_with(path, ".svg");
 	if (svg && dot_on_path()) {
-		char tmp[] = "/tmp/podfab-sim-XXXXXX";
+		const char *td = getenv("TMPDIR");
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s/podfab-sim-XXXXXX", td && *td ? td : "/tmp");
 		int fd = mkstemp(tmp);
 		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (!f) {
@@ -596,7 +608,14 @@ int main(int argc, char **argv)
 			*sval = v;
 		} else {
 			uint64_t max = nval == &seed ? UINT64_MAX : UINT32_MAX;
-			if (parse_u64(v, max, nval) || (nval == &every && *nval == 0)) {
+			int prc = parse_u64(v, max, nval);
+			if (prc == -2) {
+				fprintf(stderr, "podfab-sim: option '%s': %s is out of range (at most %" PRIu64 ")\n", a,
+					v, max);
+				usage(stderr);
+				return 2;
+			}
+			if (prc || (nval == &every && *nval == 0)) {
 				fprintf(stderr, "podfab-sim: option '%s': '%s' is not %s\n", a, v,
 					nval == &every ? "a positive integer" : "an unsigned integer");
 				usage(stderr);
@@ -638,7 +657,7 @@ int main(int argc, char **argv)
 	double wall = 0.0;
 	if (!status) {
 		struct progress pr = {.start = now_s()};
-		int bar = force_progress || (!quiet && isatty(STDERR_FILENO));
+		int bar = !quiet && (force_progress || isatty(STDERR_FILENO));
 		rc = podfab_sim_run(sim, bar ? progress_cb : NULL, &pr);
 		wall = now_s() - pr.start;
 		if (bar && pr.shown)

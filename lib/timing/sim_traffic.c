@@ -172,13 +172,17 @@ static int parse_size(const char *s, uint64_t *out)
 	return -1;
 }
 
+/* A decimal number, or hexadecimal after 0x (a leading 0 is not octal: 010 is ten). */
 static int parse_u64(const char *s, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')
 		return -1;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (hex && !((s[2] >= '0' && s[2] <= '9') || (s[2] >= 'a' && s[2] <= 'f') || (s[2] >= 'A' && s[2] <= 'F')))
+		return -1;
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
 	if (errno == ERANGE || *end)
 		return -1;
 	*out = v;

@@ -483,6 +483,18 @@ badtrace bad-time.trace "-1 1 2 write 8" "TIME_NS"
 badtrace bad-fields.trace "10 1 2 write" "fields"
 printf '0 0 1 write 4KiB\n\n10 1 2 write 0x\n' >bad-blank.trace
 bad 1 "bad-blank.trace:3" "$m" trace:bad-blank.trace
+bad 2 "out of range" --window 4294967296 "$m" alltoall
+bad 1 "ops '08x'" "$m" uniform:ops=08x
+# Numbers are decimal (a leading 0 is not octal) or hexadecimal after 0x.
+printf '0 0 010 write 8\n1 0 0x3 write 8\n' >decimal.trace
+run_ok "$models/ualink-pod-64.yaml" trace:decimal.trace --csv decimal.csv && {
+	nchecks=$((nchecks + 1))
+	got=$(awk -F, '$4 == "accel10" || $4 == "accel8" || $4 == "accel3" { if ($7 > 0) print $4 }' decimal.csv | sort -u | tr '\n' ' ')
+	expect_eq "trace '0 0 010' and '1 0 0x3': accelerators reached" "accel10 accel3 " "$got"
+}
+# default.yaml has 8 accelerators: 10 operations each.
+run_ok "$m" uniform:ops=010 && expect_eq "uniform:ops=010 on default.yaml: operations" 80 "$s_ops"
+run_ok "$m" uniform:ops=08 && expect_eq "uniform:ops=08 on default.yaml: operations" 64 "$s_ops"
 section "4. bad input"
 
 # ---- 5. quiet in scripts -----------------------------------------------------
@@ -497,6 +509,10 @@ run_ok -q "$m" alltoall:bytes=16KiB && {
 	if [ -s "$tmp/out" ] || [ -s "$tmp/err" ]; then
 		fail "$cmd: expected no output, got stdout '$(head -c 300 "$tmp/out")', stderr '$(stderr_tail)'"
 	fi
+}
+run_ok -q --progress "$m" alltoall:bytes=16KiB && {
+	nchecks=$((nchecks + 1))
+	[ ! -s "$tmp/err" ] || fail "$cmd: expected --quiet to win over --progress, got stderr: $(od -c "$tmp/err" | head -3)"
 }
 # The control: --progress draws the bar into the same file, so the check above can see one.
 run_ok --progress "$m" alltoall:bytes=16KiB && {
