@@ -45,6 +45,7 @@
 struct pf_routes {
 	uint32_t naccels, nnodes;
 	int wide;              /* rows hold uint32_t (1) or uint16_t (0) */
+	int big;               /* the rows are too large to stay in a core's cache: worth prefetching */
 	void **row;            /* per node: local set number per destination accelerator, or NULL */
 	uint32_t *uniform;     /* per node without a row: its local set number for every destination */
 	uint32_t *node_first;  /* per node: global number of its local set 1 (0 = no candidates) */
@@ -609,6 +610,10 @@ static int build_tables(struct build *b)
 			r->uniform[v] = first == NONE ? 0 : first;
 		}
 	}
+	size_t rows = 0;
+	for (uint32_t v = 0; v < n; v++)
+		rows += r->row[v] ? (size_t)A * esz : 0;
+	r->big = rows > ((size_t)1 << 20);
 	/* Number the sets node by node: global = node_first[v] + local - 1. */
 	uint32_t g = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -715,12 +720,13 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
  * table entry, found by walking the elements before it (whose entries should
  * already be loaded).  A query that walks a large table misses the cache at
  * every switch; a caller with many routes to find asks for them ahead, a
- * step deeper each time.  No effect on routes by dimension order.
+ * step deeper each time.  No effect on routes by dimension order, nor where
+ * the tables are small enough to stay in the cache (up to 1 MiB).
  */
 void pf_routes_prefetch(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, int depth)
 {
 	const struct pf_routes *r = t->routes;
-	if (!r || r->dor || src >= r->naccels || dst >= r->naccels || src == dst)
+	if (!r || !r->big || r->dor || src >= r->naccels || dst >= r->naccels || src == dst)
 		return;
 	uint32_t cur = t->accel_node[src], dn = t->accel_node[dst], in = NONE;
 	for (int k = 0; cur != dn; k++) {
