@@ -68,6 +68,7 @@ int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 		    int max);
 /* Start loading the table entries a query of this route reads at its element `depth` (route.c). */
 void pf_routes_prefetch(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, int depth);
+int pf_routes_prefetchable(podfab_topo_t t);
 
 /* gen.c: build an unfinished topology from "family:params" (no finish). */
 int pf_gen_build(podfab_topo_t t, const char *generator);

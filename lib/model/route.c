@@ -714,6 +714,12 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	return count;
 }
 
+/* Whether pf_routes_prefetch does anything for this topology. */
+int pf_routes_prefetchable(podfab_topo_t t)
+{
+	return t->routes && t->routes->big && !t->routes->dor;
+}
+
 /*
  * Start loading what pf_routes_query(t, src, dst, flow) will read at the
  * route's element `depth` (0: the source, 1: the element after it, ...): its

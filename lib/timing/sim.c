@@ -160,6 +160,8 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	pf_tm_fini(&s->tm);
 	free(s->links);
 	free(s->accels);
+	for (uint32_t a = 0; s->src && a < s->topo->naccels; a++)
+		free(s->src[a].wq);
 	free(s->src);
 	big_free(s->ops);
 	big_free(s->children);
@@ -565,6 +567,25 @@ static int issue(podfab_sim_t s, uint32_t id, double t)
 	return 0;
 }
 
+int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id)
+{
+	struct sim_src *q = &s->src[src];
+	if (q->wq_n == q->wq_cap) {
+		uint32_t cap = q->wq_cap ? 2 * q->wq_cap : 16;
+		uint32_t *n = cap > q->wq_cap ? malloc((size_t)cap * sizeof *n) : NULL;
+		if (!n)
+			return pf_err(PODFAB_ENOMEM, "%u operations waiting at accelerator %u", cap, src);
+		for (uint32_t i = 0; i < q->wq_n; i++)
+			n[i] = q->wq[(q->wq_head + i) & (q->wq_cap - 1)];
+		free(q->wq);
+		q->wq = n;
+		q->wq_cap = cap;
+		q->wq_head = 0;
+	}
+	q->wq[(q->wq_head + q->wq_n++) & (q->wq_cap - 1)] = id;
+	return 0;
+}
+
 /* Operation id may go: issue it, or queue it behind its source's window. */
 static int make_ready(podfab_sim_t s, uint32_t id, double t)
 {
@@ -573,13 +594,7 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
 		return issue(s, id, t);
-	o->next_wait = NONE32;
-	if (q->head == NONE32)
-		q->head = id;
-	else
-		s->ops[q->tail].next_wait = id;
-	q->tail = id;
-	return 0;
+	return pf_sim_wait(s, o->in.src, id);
 }
 
 /* Operation id completed at t. */
@@ -600,16 +615,8 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 		if (rc)
 			return rc;
 	}
-	if (q->head != NONE32 && (!s->cfg.window || q->inflight < s->cfg.window)) {
-		uint32_t next = q->head;
-		q->head = s->ops[next].next_wait;
-		if (q->head == NONE32)
-			q->tail = NONE32;
-		if (q->head != NONE32)
-			__builtin_prefetch(&s->ops[q->head]); /* the next to go from this queue */
-		return issue(s, next, t);
-	}
-	return 0;
+	uint32_t next = pf_sim_next_waiting(s, o->in.src);
+	return next != NONE32 ? issue(s, next, t) : 0;
 }
 
 static int trace_add(podfab_sim_t s, const struct sim_msg *g, uint32_t dl, double start, double end)
@@ -806,9 +813,9 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 				__builtin_prefetch(ptr[ord[j + 12]]);
 			if (j + 9 < n)
 				__builtin_prefetch(&s->ops[ptr[ord[j + 9]]->op]);
-			if (j + 6 < n)
+			if (s->route_pf && j + 6 < n)
 				prefetch_reply(s, ptr[ord[j + 6]], 1);
-			if (j + 3 < n)
+			if (s->route_pf && j + 3 < n)
 				prefetch_reply(s, ptr[ord[j + 3]], 2);
 			int rc = on_hop(s, ptr[ord[j]], d);
 			if (rc)
@@ -945,11 +952,11 @@ static inline uint32_t root_pop(podfab_sim_t s)
 	uint64_t p = ++h->pos;
 	if (p + 8 < h->end)
 		__builtin_prefetch(&s->ops[s->roots[p + 8]]);
-	if (p + 5 < h->end) {
+	if (s->route_pf && p + 5 < h->end) {
 		const struct sim_op *o = &s->ops[s->roots[p + 5]];
 		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 5] << 20, 1);
 	}
-	if (p + 2 < h->end) {
+	if (s->route_pf && p + 2 < h->end) {
 		const struct sim_op *o = &s->ops[s->roots[p + 2]];
 		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 2] << 20, 2);
 	}
@@ -1175,8 +1182,6 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 				s->children[s->ops[a].first_child + s->ops[a].nchild++] = (uint32_t)i;
 		}
 	}
-	for (uint32_t a = 0; a < s->topo->naccels; a++)
-		s->src[a].head = s->src[a].tail = NONE32;
 	s->free_ext = NONE32;
 	int rc;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW) {
@@ -1193,6 +1198,7 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		s->gend = malloc(nd * sizeof *s->gend);
 		if (!s->gstamp || !s->ghead || !s->gtail || !s->glink || !s->gend)
 			return pf_err(PODFAB_ENOMEM, "simulator state for %u links", s->topo->nlinks);
+		s->route_pf = pf_routes_prefetchable(s->topo);
 		s->width = lookahead(s);
 		s->inv_width = 1.0 / s->width;
 		s->cw = 0;

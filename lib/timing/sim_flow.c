@@ -574,13 +574,7 @@ static int make_ready(struct flow *f, uint32_t id, double t)
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
 		return issue(f, id, t);
-	o->next_wait = NONE32;
-	if (q->head == NONE32)
-		q->head = id;
-	else
-		s->ops[q->tail].next_wait = id;
-	q->tail = id;
-	return 0;
+	return pf_sim_wait(s, o->in.src, id);
 }
 
 static int op_done(struct flow *f, uint32_t id, double t)
@@ -604,14 +598,8 @@ static int op_done(struct flow *f, uint32_t id, double t)
 		if (rc)
 			return rc;
 	}
-	if (q->head != NONE32 && (!s->cfg.window || q->inflight < s->cfg.window)) {
-		uint32_t next = q->head;
-		q->head = s->ops[next].next_wait;
-		if (q->head == NONE32)
-			q->tail = NONE32;
-		return issue(f, next, t);
-	}
-	return 0;
+	uint32_t next = pf_sim_next_waiting(s, o->in.src);
+	return next != NONE32 ? issue(f, next, t) : 0;
 }
 
 /* ---- the run ----------------------------------------------------------- */

@@ -17,7 +17,6 @@ struct sim_op {
 	uint32_t nreq, left;
 	podfab_sim_op_t in;
 	double ready, complete;
-	uint32_t next_wait;      /* next operation in its source's queue */
 	uint32_t first_child;    /* operations that wait for this one (CSR into children) */
 	uint32_t nchild;
 };
@@ -77,9 +76,11 @@ struct sim_rhead {
 	uint64_t pos, end;
 };
 
+/* A source accelerator: operations in flight, and those waiting for a window slot (a ring of ids). */
 struct sim_src {
 	uint32_t inflight;
-	uint32_t head, tail; /* queue of ready operations */
+	uint32_t wq_head, wq_n, wq_cap;
+	uint32_t *wq;
 };
 
 struct podfab_sim {
@@ -100,6 +101,7 @@ struct podfab_sim {
 	/* Messages by time window (see sim.c). */
 	double width, inv_width; /* a window's length (the model's lookahead), ns */
 	uint64_t cw;             /* the window being run */
+	int route_pf;            /* load route table entries ahead (large tables) */
 	struct sim_bucket ring[SIM_RING], cur;
 	uint64_t ring_n;
 	struct sim_chunk *free_chunk, **slab; /* the pool of chunks, and its slabs */
@@ -128,6 +130,25 @@ struct podfab_sim {
 	double end;
 	int ran;
 };
+
+/* Operation id waits at its source for a window slot: 0, or -PODFAB_ENOMEM. */
+int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id);
+
+/*
+ * The next operation waiting at source src when the window has a slot, or
+ * NONE32; starts loading those after it.
+ */
+static inline uint32_t pf_sim_next_waiting(podfab_sim_t s, uint32_t src)
+{
+	struct sim_src *q = &s->src[src];
+	if (!q->wq_n || (s->cfg.window && q->inflight >= s->cfg.window))
+		return NONE32;
+	uint32_t id = q->wq[q->wq_head];
+	q->wq_head = (q->wq_head + 1) & (q->wq_cap - 1);
+	if (--q->wq_n > 1)
+		__builtin_prefetch(&s->ops[q->wq[(q->wq_head + 1) & (q->wq_cap - 1)]]);
+	return id;
+}
 
 /*
  * The flow-level mode (sim_flow.c): runs every operation as a flow sharing
