@@ -35,8 +35,8 @@
 /*
  * Arrays of many operations or messages: mapped memory, in 2 MiB pages where
  * the kernel gives them on request (fewer TLB misses and page faults when the
- * run streams through them), grown by remapping (no copy, and no page is
- * cleared twice).  The mapping's size is kept just before the array.
+ * run streams through them).  The mapping's size is kept just before the
+ * array.
  */
 #define SIM_BIG_HDR 64
 #define SIM_HUGE ((size_t)2 << 20)
@@ -87,28 +87,16 @@ static void big_free(void *p)
 	}
 }
 
-/* Grow array *p (may be NULL) to cap elements of `size` bytes, keeping its contents (moved, not copied). */
-static int big_grow(void **p, size_t size, uint64_t cap)
+/* Grow array *p (may be NULL) of n elements of `size` bytes to cap elements. */
+static int big_grow(void **p, size_t size, uint64_t n, uint64_t cap)
 {
-	if (!*p)
-		return (*p = big_alloc(cap * size)) ? 0 : -1;
-	char *b = (char *)*p - SIM_BIG_HDR;
-	size_t old, sz = big_size(cap * size);
-	memcpy(&old, b, sizeof old);
-	char *d = big_map(sz);
-	if (!d)
+	void *q = big_alloc(cap * size);
+	if (!q)
 		return -1;
-	char *n = mremap(b, old, sz, MREMAP_MAYMOVE | MREMAP_FIXED, d);
-	if (n == MAP_FAILED) {
-		munmap(d, sz);
-		return -1;
-	}
-#ifdef MADV_HUGEPAGE
-	if (sz >= SIM_HUGE)
-		(void)madvise(n, sz, MADV_HUGEPAGE);
-#endif
-	memcpy(n, &sz, sizeof sz);
-	*p = n + SIM_BIG_HDR;
+	if (*p && n)
+		memcpy(q, *p, n * size);
+	big_free(*p);
+	*p = q;
 	return 0;
 }
 
@@ -223,14 +211,14 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 		return pf_err(PODFAB_ETOOMANY, "more than %u operations", EV_INDEX);
 	if (s->nops == s->cap_ops) {
 		uint64_t cap = s->cap_ops ? 2 * s->cap_ops : 1024;
-		if (big_grow((void **)&s->ops, sizeof *s->ops, cap))
+		if (big_grow((void **)&s->ops, sizeof *s->ops, s->nops, cap))
 			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
 		s->cap_ops = cap;
 	}
 	if (op->after == PODFAB_SIM_NONE && s->nroots == s->cap_roots) {
 		uint64_t cap = s->cap_roots ? 2 * s->cap_roots : 1024;
-		if (big_grow((void **)&s->roots, sizeof *s->roots, cap) ||
-		    big_grow((void **)&s->root_t, sizeof *s->root_t, cap))
+		if (big_grow((void **)&s->roots, sizeof *s->roots, s->nroots, cap) ||
+		    big_grow((void **)&s->root_t, sizeof *s->root_t, s->nroots, cap))
 			return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)cap);
 		s->cap_roots = cap;
 	}
