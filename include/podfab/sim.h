@@ -75,6 +75,12 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t sim);
 
 /** Add one operation; *id (may be NULL) gets its id, 0, 1, 2, ... in order of addition. */
 PODFAB_EXPORT int podfab_sim_add(podfab_sim_t sim, const podfab_sim_op_t *op, uint64_t *id);
+/**
+ * Make room for ops more operations (a hint: adding works without it, but a
+ * caller that knows how many it will add saves the copies of growing).
+ * Only address space is taken until the operations are added.
+ */
+PODFAB_EXPORT int podfab_sim_reserve(podfab_sim_t sim, uint64_t ops);
 
 /**
  * Add generated traffic: "PATTERN[:key=value,...]".  Patterns: uniform,

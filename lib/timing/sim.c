@@ -187,6 +187,30 @@ PODFAB_EXPORT podfab_topo_t podfab_sim_model(podfab_sim_t s)
 	return s ? s->topo : NULL;
 }
 
+PODFAB_EXPORT int podfab_sim_reserve(podfab_sim_t s, uint64_t ops)
+{
+	if (!s)
+		return pf_err(PODFAB_ENULL, "the simulator is NULL");
+	if (s->ran)
+		return pf_err(PODFAB_EBUSY, "the simulation has run: make a new one to add operations");
+	if (ops > EV_INDEX - s->nops)
+		return pf_err(PODFAB_ETOOMANY, "room for %llu more operations (at most %u in all)",
+			      (unsigned long long)ops, EV_INDEX);
+	uint64_t need = s->nops + ops, need_roots = s->nroots + ops;
+	if (need > s->cap_ops) {
+		if (big_grow((void **)&s->ops, sizeof *s->ops, s->nops, need))
+			return pf_err(PODFAB_ENOMEM, "room for %llu operations", (unsigned long long)need);
+		s->cap_ops = need;
+	}
+	if (need_roots > s->cap_roots) {
+		if (big_grow((void **)&s->roots, sizeof *s->roots, s->nroots, need_roots) ||
+		    big_grow((void **)&s->root_t, sizeof *s->root_t, s->nroots, need_roots))
+			return pf_err(PODFAB_ENOMEM, "room for %llu operations", (unsigned long long)need_roots);
+		s->cap_roots = need_roots;
+	}
+	return 0;
+}
+
 PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint64_t *id)
 {
 	if (!s || !op)
@@ -1222,14 +1246,88 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double pct(const double *v, uint64_t n, double q)
+/*
+ * Put v[lo..hi) in an order where v[k] is the value it would hold sorted,
+ * with nothing greater before it and nothing smaller after it: quickselect
+ * by Hoare's partition around a median of three, sorting instead when the
+ * partitions stop shrinking fast (O(n) expected, O(n log n) at worst).
+ */
+static void select_nth(double *v, uint64_t lo, uint64_t hi, uint64_t k)
 {
-	if (!n)
-		return 0.0;
+	for (int budget = 2 * 64; hi - lo > 16; budget--) {
+		if (budget == 0)
+			break;
+		uint64_t mid = lo + (hi - lo) / 2;
+		double a = v[lo], b = v[mid], c = v[hi - 1];
+		double p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		uint64_t i = lo, j = hi - 1;
+		for (;;) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i >= j)
+				break;
+			double x = v[i];
+			v[i++] = v[j];
+			v[j--] = x;
+		}
+		/* v[lo..j] <= p <= v[j+1..hi) */
+		if (j + 1 <= lo || j + 1 >= hi)
+			break;
+		if (k <= j)
+			hi = j + 1;
+		else
+			lo = j + 1;
+	}
+	qsort(v + lo, hi - lo, sizeof *v, cmp_d);
+}
+
+static uint64_t pct_index(uint64_t n, double q)
+{
 	uint64_t i = (uint64_t)ceil(q * (double)n);
 	if (i > 0)
 		i--;
-	return v[i < n ? i : n - 1];
+	return i < n ? i : n - 1;
+}
+
+/* The summary, computed at the first call after the run (percentiles by selection, not a sort). */
+static int result_compute(podfab_sim_t s)
+{
+	podfab_sim_result_t *r = &s->res;
+	memset(r, 0, sizeof *r);
+	r->end_ns = s->end;
+	r->ops = s->nops;
+	r->requests = s->requests;
+	r->hops = s->hops;
+	r->bytes = s->bytes;
+	r->bandwidth_gbs = s->end > 0 ? (double)s->bytes / s->end : 0.0;
+	uint64_t n = s->nops;
+	if (n) {
+		double *v = big_alloc(n * sizeof *v), sum = 0, max = s->lat[0];
+		if (!v)
+			return pf_err(PODFAB_ENOMEM, "latency percentiles of %llu operations", (unsigned long long)n);
+		for (uint64_t i = 0; i < n; i++) {
+			double x = s->lat[i];
+			v[i] = x;
+			sum += x;
+			max = x > max ? x : max;
+		}
+		r->lat_mean_ns = sum / (double)n;
+		static const double q[3] = {0.50, 0.90, 0.99};
+		double *out[3] = {&r->lat_p50_ns, &r->lat_p90_ns, &r->lat_p99_ns};
+		uint64_t lo = 0;
+		for (int i = 0; i < 3; i++) {
+			uint64_t k = pct_index(n, q[i]);
+			select_nth(v, lo, n, k); /* the earlier selections left v[lo..n) >= everything before */
+			*out[i] = v[k];
+			lo = k;
+		}
+		r->lat_max_ns = max;
+		big_free(v);
+	}
+	s->have_res = 1;
+	return 0;
 }
 
 PODFAB_EXPORT int podfab_sim_result(podfab_sim_t s, podfab_sim_result_t *r)
@@ -1238,28 +1336,12 @@ PODFAB_EXPORT int podfab_sim_result(podfab_sim_t s, podfab_sim_result_t *r)
 		return pf_err(PODFAB_ENULL, "%s is NULL", s ? "the result pointer" : "the simulator");
 	if (!s->ran)
 		return pf_err(PODFAB_EINVAL, "the simulation has not run (podfab_sim_run)");
-	memset(r, 0, sizeof *r);
-	r->end_ns = s->end;
-	r->ops = s->nops;
-	r->requests = s->requests;
-	r->hops = s->hops;
-	r->bytes = s->bytes;
-	r->bandwidth_gbs = s->end > 0 ? (double)s->bytes / s->end : 0.0;
-	if (s->nops) {
-		double *v = malloc(s->nops * sizeof *v), sum = 0;
-		if (!v)
-			return pf_err(PODFAB_ENOMEM, "latency percentiles");
-		memcpy(v, s->lat, s->nops * sizeof *v);
-		qsort(v, s->nops, sizeof *v, cmp_d);
-		for (uint64_t i = 0; i < s->nops; i++)
-			sum += v[i];
-		r->lat_mean_ns = sum / (double)s->nops;
-		r->lat_p50_ns = pct(v, s->nops, 0.50);
-		r->lat_p90_ns = pct(v, s->nops, 0.90);
-		r->lat_p99_ns = pct(v, s->nops, 0.99);
-		r->lat_max_ns = v[s->nops - 1];
-		free(v);
+	if (!s->have_res) {
+		int rc = result_compute(s);
+		if (rc)
+			return rc;
 	}
+	*r = s->res;
 	return 0;
 }
 

@@ -128,7 +128,8 @@ struct podfab_sim {
 	uint64_t ntrace, cap_trace;
 	uint64_t requests, hops, bytes, reqs_done, req_counter;
 	double end;
-	int ran;
+	int ran, have_res;
+	podfab_sim_result_t res; /* the summary, once computed */
 };
 
 /* Operation id waits at its source for a window slot: 0, or -PODFAB_ENOMEM. */

@@ -318,6 +318,16 @@ static int add_op(struct gen *g, double t, uint32_t src, uint32_t dst, uint64_t 
 	return podfab_sim_add(g->sim, &op, id);
 }
 
+/*
+ * Room for the operations a generator will add: only a hint (too many for
+ * one simulation, or for the address space, fails later, in podfab_sim_add,
+ * with its own message).
+ */
+static void reserve(struct gen *g, uint64_t ops)
+{
+	(void)podfab_sim_reserve(g->sim, ops);
+}
+
 /* Raw rate of src's first link towards another accelerator, bytes per ns. */
 static int first_link_rate(struct gen *g, uint32_t src, double *rate)
 {
@@ -348,6 +358,7 @@ static uint32_t other_than(struct gen *g, uint32_t src, uint32_t n)
 static int gen_uniform(struct gen *g, int hotspot)
 {
 	uint32_t n = g->p.accels;
+	reserve(g, (uint64_t)n * g->p.ops);
 	for (uint32_t s = 0; s < n; s++) {
 		double rate;
 		int rc = first_link_rate(g, s, &rate);
@@ -371,6 +382,7 @@ static int gen_uniform(struct gen *g, int hotspot)
 static int gen_partners(struct gen *g, const uint32_t *partner)
 {
 	uint32_t n = g->p.accels;
+	reserve(g, (uint64_t)n * g->p.ops);
 	for (uint32_t s = 0; s < n; s++)
 		for (uint64_t k = 0; k < g->p.ops; k++) {
 			int rc = add_op(g, 0.0, s, partner[s], g->p.bytes, PODFAB_SIM_NONE, NULL);
@@ -427,6 +439,7 @@ static int gen_permutation(struct gen *g, int shift)
 static int gen_alltoall(struct gen *g)
 {
 	uint32_t n = g->p.accels;
+	reserve(g, (uint64_t)n * (n - 1));
 	for (uint32_t d = 1; d < n; d++)
 		for (uint32_t i = 0; i < n; i++) {
 			int rc = add_op(g, 0.0, i, (i + d) % n, g->p.bytes, PODFAB_SIM_NONE, NULL);

@@ -386,9 +386,12 @@ static uint64_t lcg(uint64_t *x)
 	return *x >> 33;
 }
 
-static podfab_sim_t random_run(podfab_topo_t t, uint64_t seed, uint32_t window)
+/* 4000 random operations; room made first for `reserve` of them (0: none). */
+static podfab_sim_t random_run_r(podfab_topo_t t, uint64_t seed, uint32_t window, uint64_t reserve)
 {
 	podfab_sim_t s = mksim(t, window, seed);
+	if (reserve)
+		ck_assert_int_eq(podfab_sim_reserve(s, reserve), 0);
 	uint32_t n = podfab_topo_naccels(t);
 	uint64_t x = 12345;
 	for (int i = 0; i < 4000; i++) {
@@ -401,6 +404,11 @@ static podfab_sim_t random_run(podfab_topo_t t, uint64_t seed, uint32_t window)
 	}
 	run(s);
 	return s;
+}
+
+static podfab_sim_t random_run(podfab_topo_t t, uint64_t seed, uint32_t window)
+{
+	return random_run_r(t, seed, window, 0);
 }
 
 static void same_results(podfab_sim_t a, podfab_sim_t b)
@@ -642,6 +650,90 @@ START_TEST(test_window_issue)
 }
 END_TEST
 
+/*
+ * The summary's percentiles (found by selection) are the values a sort of
+ * the latencies puts at ceil(q n) - 1, the mean their mean and the max their
+ * max; on loaded random traffic (many distinct values), on traffic where
+ * most latencies are equal, and with one operation.  podfab_sim_reserve
+ * makes room ahead without changing any result.
+ */
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void check_summary(podfab_sim_t s)
+{
+	uint64_t n = 0;
+	const double *L = podfab_sim_latencies(s, &n);
+	ck_assert_ptr_nonnull(L);
+	double *v = malloc(n * sizeof *v), sum = 0;
+	ck_assert_ptr_nonnull(v);
+	memcpy(v, L, n * sizeof *v);
+	for (uint64_t i = 0; i < n; i++)
+		sum += L[i];
+	qsort(v, n, sizeof *v, cmp_dbl);
+	podfab_sim_result_t r, r2;
+	ck_assert_int_eq(podfab_sim_result(s, &r), 0);
+	const double q[3] = {0.50, 0.90, 0.99}, got[3] = {r.lat_p50_ns, r.lat_p90_ns, r.lat_p99_ns};
+	for (int i = 0; i < 3; i++) {
+		uint64_t k = (uint64_t)ceil(q[i] * (double)n);
+		k = k ? k - 1 : 0;
+		ck_assert_msg(got[i] == v[k], "p%g of %llu: %.17g, sorted gives %.17g", 100 * q[i],
+			      (unsigned long long)n, got[i], v[k]);
+	}
+	ck_assert(r.lat_max_ns == v[n - 1]);
+	ck_assert(fabs(r.lat_mean_ns - sum / (double)n) <= 1e-12 * r.lat_mean_ns);
+	ck_assert(r.ops == n);
+	ck_assert_int_eq(podfab_sim_result(s, &r2), 0); /* again: the same */
+	ck_assert(memcmp(&r, &r2, sizeof r) == 0);
+	/* the latencies themselves are untouched by the selection */
+	for (uint64_t i = 0; i < n; i++)
+		ck_assert(L[i] == podfab_sim_latencies(s, NULL)[i]);
+	free(v);
+}
+
+START_TEST(test_percentiles)
+{
+	podfab_topo_t t = load("torus2d-8x8.yaml");
+	const char *spec[] = {"uniform:ops=300,load=0.9,bytes=1KiB,seed=11", "shift:k=1,ops=50,bytes=256",
+			      "permutation:ops=1,bytes=64,seed=2"};
+	for (int i = 0; i < 3; i++) {
+		podfab_sim_t s = mksim(t, 4, 5);
+		ck_assert_int_eq(podfab_sim_traffic(s, spec[i]), 0);
+		run(s);
+		check_summary(s);
+		podfab_sim_free(s);
+	}
+	podfab_sim_t one = mksim(t, 0, 0);
+	add(one, 0.0, 0, 9, PODFAB_SIM_WRITE, 512, PODFAB_SIM_NONE, 0.0);
+	run(one);
+	check_summary(one);
+	podfab_sim_free(one);
+
+	/* Reserving: the same results; bad calls say why. */
+	podfab_sim_t a = random_run(t, 3, 2);
+	for (int i = 0; i < 3; i++) {
+		const uint64_t room[3] = {4000, 100, 1000000}; /* exact, too little, far more */
+		podfab_sim_t b = random_run_r(t, 3, 2, room[i]);
+		same_results(a, b);
+		podfab_sim_free(b);
+	}
+	check_summary(a);
+	ck_assert_int_eq(podfab_sim_reserve(NULL, 1), -PODFAB_ENULL);
+	podfab_sim_t c = mksim(t, 0, 0);
+	ck_assert_int_eq(podfab_sim_reserve(c, UINT64_MAX), -PODFAB_ETOOMANY);
+	ck_assert_int_eq(podfab_sim_reserve(c, 1u << 31), -PODFAB_ETOOMANY);
+	add(c, 0.0, 1, 2, PODFAB_SIM_READ, 64, PODFAB_SIM_NONE, 0.0);
+	run(c);
+	ck_assert_int_eq(podfab_sim_reserve(c, 1), -PODFAB_EBUSY);
+	podfab_sim_free(c);
+	podfab_sim_free(a);
+	podfab_topo_free(t);
+}
+END_TEST
+
 /* ---- bad input -------------------------------------------------------- */
 
 static void bad_op(podfab_sim_t s, podfab_sim_op_t op, int want, const char *what)
@@ -814,6 +906,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_dependencies);
 	tcase_add_test(tc, test_window);
 	tcase_add_test(tc, test_window_issue);
+	tcase_add_test(tc, test_percentiles);
 	tcase_add_test(tc, test_bad_input);
 	suite_add_tcase(s, tc);
 	return s;
