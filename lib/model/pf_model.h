@@ -66,8 +66,21 @@ int pf_routes_build(podfab_topo_t t);
 void pf_routes_free(podfab_topo_t t);
 int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, podfab_hop_t *hops,
 		    int max);
-/* Start loading the table entries a query of this route reads at its element `depth` (route.c). */
-void pf_routes_prefetch(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, int depth);
+/*
+ * Hop by hop (route.c): the same route as pf_routes_query, a directed link
+ * at a time.  pf_routes_first: 0 with the first link and the mode to pass
+ * on, 1 when src is dst, or a negative error.  pf_routes_next: the link
+ * after dlink, PF_ROUTE_END when dlink leads to dst, PF_ROUTE_BROKEN when
+ * the tables end (a link went down after they were built).
+ */
+#define PF_ROUTE_DOR 1u
+#define PF_ROUTE_END UINT32_MAX
+#define PF_ROUTE_BROKEN (UINT32_MAX - 1)
+int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, uint32_t *dlink,
+		    uint32_t *mode);
+uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t flow, uint32_t mode);
+/* Start loading what pf_routes_next(t, dlink, dst, ...) reads from the tables (where they are large). */
+void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst);
 int pf_routes_prefetchable(podfab_topo_t t);
 
 /* gen.c: build an unfinished topology from "family:params" (no finish). */

@@ -670,6 +670,23 @@ int pf_routes_build(podfab_topo_t t)
 	return 0;
 }
 
+/* The directed link a message at non-retimer node cur takes towards accelerator dst, or NONE (no candidates). */
+static inline uint32_t table_step(podfab_topo_t t, const struct pf_routes *r, uint32_t cur, uint32_t dst,
+				  uint64_t flow)
+{
+	uint32_t local = row_get(r, cur, dst);
+	if (!local)
+		return NONE;
+	uint32_t s = r->node_first[cur] + local - 1, n = r->set_cnt[s], i = 0;
+	if (n > 1) {
+		if (t->spray_address)
+			i = (uint32_t)((flow >> 8) % n);
+		else
+			i = (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
+	}
+	return r->pool[r->set_start[s] + i];
+}
+
 static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src, uint32_t dst, uint64_t flow,
 		       podfab_hop_t *hops, int max)
 {
@@ -681,8 +698,8 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 			uint32_t l = retimer_out(t, cur, in);
 			dl = dlink_from(t, l, cur);
 		} else {
-			uint32_t local = row_get(r, cur, dst);
-			if (!local) {
+			dl = table_step(t, r, cur, dst, flow);
+			if (dl == NONE) {
 				if (count == 0)
 					return pf_err(PODFAB_EUNREACHABLE,
 						      "no route from accelerator %u to %u (no path over links that are up)",
@@ -691,14 +708,6 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 					      "no route from accelerator %u to %u (the tables end at '%s')", src, dst,
 					      t->nodes[cur].name);
 			}
-			uint32_t s = r->node_first[cur] + local - 1, n = r->set_cnt[s], i = 0;
-			if (n > 1) {
-				if (t->spray_address)
-					i = (uint32_t)((flow >> 8) % n);
-				else
-					i = (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
-			}
-			dl = r->pool[r->set_start[s] + i];
 		}
 		uint32_t u = r->far[dl];
 		if (count < max) {
@@ -714,52 +723,79 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	return count;
 }
 
-/* Whether pf_routes_prefetch does anything for this topology. */
+/* Whether pf_routes_next_prefetch does anything for this topology. */
 int pf_routes_prefetchable(podfab_topo_t t)
 {
 	return t->routes && t->routes->big && !t->routes->dor;
 }
 
+/* The directed link accelerator node cur (not dst's) takes by dimension order towards accelerator dst. */
+static inline uint32_t dor_step(podfab_topo_t t, const struct pf_routes *r, uint32_t cur, uint32_t dst)
+{
+	const podfab_node_t *cn = &t->nodes[cur], *dn = &t->nodes[t->accel_node[dst]];
+	for (int i = 0; i < r->ndims; i++) {
+		uint32_t sz = r->size[i], k = (uint32_t)r->dim[i];
+		uint32_t f = ((uint32_t)dn->coord[k] + sz - (uint32_t)cn->coord[k]) % sz;
+		if (f)
+			return r->dor_dlink[(uint32_t)cn->accel * 6 + (uint32_t)i * 2 + (f <= sz - f ? 0 : 1)];
+	}
+	return NONE;
+}
+
 /*
- * Start loading what pf_routes_query(t, src, dst, flow) will read at the
- * route's element `depth` (0: the source, 1: the element after it, ...): its
- * table entry, found by walking the elements before it (whose entries should
- * already be loaded).  A query that walks a large table misses the cache at
- * every switch; a caller with many routes to find asks for them ahead, a
- * step deeper each time.  No effect on routes by dimension order, nor where
- * the tables are small enough to stay in the cache (up to 1 MiB).
+ * Routing hop by hop: the route pf_routes_query(t, src, dst, flow) gives, a
+ * link at a time, for a caller that moves many messages and would rather
+ * not keep whole routes (the offline simulator).  pf_routes_first gives the
+ * first directed link (0), or says src is dst (1), and sets *mode, which
+ * pf_routes_next takes: PF_ROUTE_DOR when the route is by dimension order
+ * (decided once, for the whole route, as pf_routes_query decides it).
  */
-void pf_routes_prefetch(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, int depth)
+int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, uint32_t *dlink,
+		    uint32_t *mode)
 {
 	const struct pf_routes *r = t->routes;
-	if (!r || !r->big || r->dor || src >= r->naccels || dst >= r->naccels || src == dst)
-		return;
-	uint32_t cur = t->accel_node[src], dn = t->accel_node[dst], in = NONE;
-	for (int k = 0; cur != dn; k++) {
-		if (r->retimer[cur]) {
-			if (k == depth)
-				return;
-			in = retimer_out(t, cur, in);
-			cur = r->far[dlink_from(t, in, cur)];
-			continue;
-		}
-		if (k == depth) {
-			if (r->row[cur])
-				__builtin_prefetch(r->wide ? (const void *)&((const uint32_t *)r->row[cur])[dst]
-							   : (const void *)&((const uint16_t *)r->row[cur])[dst]);
-			return;
-		}
-		uint32_t local = row_get(r, cur, dst);
-		if (!local)
-			return;
-		uint32_t s = r->node_first[cur] + local - 1, n = r->set_cnt[s], i = 0;
-		if (n > 1)
-			i = t->spray_address ? (uint32_t)((flow >> 8) % n)
-					     : (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
-		uint32_t dl = r->pool[r->set_start[s] + i];
-		in = dl >> 1;
-		cur = r->far[dl];
+	if (!r)
+		return pf_err(PODFAB_EINVAL, "the topology has no routes (podfab_topo_finish)");
+	if (src >= r->naccels || dst >= r->naccels)
+		return pf_err(PODFAB_EACCEL, "accelerator %u is outside [0, %u)", src >= r->naccels ? src : dst,
+			      r->naccels);
+	*mode = 0;
+	if (src == dst)
+		return 1;
+	uint32_t cur = t->accel_node[src];
+	if (r->dor && dor_query(t, r, src, dst, NULL, 0) >= 0) {
+		*mode = PF_ROUTE_DOR;
+		*dlink = dor_step(t, r, cur, dst);
+		return 0;
 	}
+	uint32_t dl = r->retimer[cur] ? NONE : table_step(t, r, cur, dst, flow);
+	if (dl == NONE)
+		return pf_err(PODFAB_EUNREACHABLE, "no route from accelerator %u to %u (no path over links that are up)",
+			      src, dst);
+	*dlink = dl;
+	return 0;
+}
+
+uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t flow, uint32_t mode)
+{
+	const struct pf_routes *r = t->routes;
+	uint32_t cur = r->far[dlink];
+	if (cur == t->accel_node[dst])
+		return PF_ROUTE_END;
+	if (r->retimer[cur])
+		return dlink_from(t, retimer_out(t, cur, dlink >> 1), cur);
+	uint32_t dl = mode & PF_ROUTE_DOR ? dor_step(t, r, cur, dst) : table_step(t, r, cur, dst, flow);
+	return dl == NONE ? PF_ROUTE_BROKEN : dl;
+}
+
+void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst)
+{
+	const struct pf_routes *r = t->routes;
+	uint32_t cur = r->far[dlink];
+	const void *row = r->row[cur];
+	if (row)
+		__builtin_prefetch(r->wide ? (const void *)&((const uint32_t *)row)[dst]
+					   : (const void *)&((const uint16_t *)row)[dst]);
 }
 
 int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, podfab_hop_t *hops,

@@ -15,8 +15,10 @@
  * destination's egress latency); the operation completes with its last
  * response, which releases its window slot and the operations that wait for it.
  * HOP events run by windows of the model's lookahead, link by link (see
- * "events" below).  The event loop allocates nothing per event in the
- * steady state: messages live in 16 KiB chunks that are reused.
+ * "events" below).  A message is routed a hop at a time (pf_routes_next:
+ * the route of pf_routes_query, without keeping it), so it takes 32 bytes.
+ * The event loop allocates nothing per event in the steady state: messages
+ * live in 16 KiB chunks that are reused.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -123,6 +125,11 @@ PODFAB_EXPORT int podfab_sim_new(podfab_topo_t topo, const podfab_sim_config_t *
 	}
 	if (!s->cfg.seed)
 		s->cfg.seed = topo->seed;
+	if (2 * (uint64_t)topo->nlinks > MSG_DL) {
+		free(s);
+		return pf_err(PODFAB_ETOOMANY, "a model of %u links (the simulator takes up to %u)", topo->nlinks,
+			      MSG_DL / 2);
+	}
 	s->topo = topo;
 	s->links = calloc(2 * (size_t)topo->nlinks + 1, sizeof *s->links);
 	s->accels = calloc((size_t)topo->naccels + 1, sizeof *s->accels);
@@ -170,7 +177,6 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->gtail);
 	free(s->gstamp);
 	free(s->gkey);
-	free(s->ext);
 	free(s->heap);
 	big_free(s->lat);
 	free(s->trace);
@@ -365,7 +371,7 @@ static void heap_pop(podfab_sim_t s)
 	h[i] = e;
 }
 
-_Static_assert(sizeof(struct sim_msg) == 64, "a message is one cache line");
+_Static_assert(sizeof(struct sim_msg) == 32, "two messages to a cache line");
 _Static_assert(sizeof(struct sim_chunk) == 16384, "a chunk is 16 KiB");
 
 static inline uint64_t win_of(const podfab_sim_t s, double t)
@@ -492,67 +498,23 @@ static int place(podfab_sim_t s, const struct sim_msg *g)
 	return pf_err(PODFAB_ENOMEM, "messages in flight");
 }
 
-/* A slot of SIM_MAX_HOPS links for a long route. */
-static int ext_get(podfab_sim_t s, uint32_t *slotp)
-{
-	if (s->free_ext != NONE32) {
-		*slotp = s->free_ext;
-		s->free_ext = s->ext[(size_t)*slotp * SIM_MAX_HOPS];
-		return 0;
-	}
-	if (s->next_ext == s->cap_ext) {
-		uint32_t cap = s->cap_ext ? 2 * s->cap_ext : 256;
-		if (cap > EV_INDEX)
-			return pf_err(PODFAB_ETOOMANY, "more than %u long routes in flight", EV_INDEX);
-		uint32_t *n = realloc(s->ext, (size_t)cap * SIM_MAX_HOPS * sizeof *n);
-		if (!n)
-			return pf_err(PODFAB_ENOMEM, "%u long routes in flight", cap);
-		s->ext = n;
-		s->cap_ext = cap;
-	}
-	*slotp = s->next_ext++;
-	return 0;
-}
-
-static inline uint32_t msg_dl(const podfab_sim_t s, const struct sim_msg *g, uint32_t i)
-{
-	return pf_likely(g->nh <= SIM_INLINE_HOPS) ? g->dl[i] : s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS + i];
-}
-
 static int arrive(podfab_sim_t s, const struct sim_msg *g, double t);
 
-/* Start a message from a to b at time t (before a's egress latency). */
-static int send(podfab_sim_t s, uint32_t op, uint32_t req, int resp, uint32_t a, uint32_t b, uint64_t payload,
-		uint64_t flow, int traced, double t)
+/* Start a message (flags: MSG_RESP, MSG_TRACED) from a to b at time t (before a's egress latency). */
+static int send(podfab_sim_t s, uint32_t op, uint32_t req, uint32_t flags, uint32_t a, uint32_t b, uint64_t flow,
+		double t)
 {
-	podfab_hop_t hops[SIM_MAX_HOPS];
-	int nh = pf_routes_query(s->topo, a, b, flow, hops, SIM_MAX_HOPS);
-	if (nh < 0)
-		return nh;
-	if (nh > SIM_MAX_HOPS)
-		return pf_err(PODFAB_EMODEL, "route %u -> %u has %d hops, more than %d", a, b, nh, SIM_MAX_HOPS);
+	uint32_t dl = 0, mode = 0;
+	int rc = pf_routes_first(s->topo, a, b, flow, &dl, &mode);
+	if (rc < 0)
+		return rc;
 	struct sim_msg g;
-	uint32_t *dl = g.dl;
-	if (pf_unlikely(nh > SIM_INLINE_HOPS)) {
-		uint32_t x = 0;
-		int rc = ext_get(s, &x);
-		if (rc)
-			return rc;
-		g.dl[0] = x;
-		dl = s->ext + (size_t)x * SIM_MAX_HOPS;
-	}
-	g.op = op;
-	g.req = req;
-	g.resp = (uint8_t)resp;
-	g.hop = 0;
-	g.nh = (uint8_t)nh;
-	g.traced = (uint8_t)traced;
-	g.payload = (uint32_t)payload;
-	for (int i = 0; i < nh; i++)
-		dl[i] = hops[i].dlink;
 	g.t = g.tail = t + s->tm.egress[a];
 	g.seq = s->seq++;
-	if (pf_unlikely(nh == 0))
+	g.op = op;
+	g.req = req;
+	g.dl = (rc ? 0 : dl) | flags | (mode & PF_ROUTE_DOR ? MSG_DOR : 0);
+	if (pf_unlikely(rc == 1))
 		return arrive(s, &g, g.t); /* source = destination: no link */
 	return place(s, &g);
 }
@@ -567,12 +529,10 @@ static int issue(podfab_sim_t s, uint32_t id, double t)
 	o->left = o->nreq;
 	s->requests += o->nreq;
 	for (uint32_t r = 0; r < o->nreq; r++) {
-		uint64_t chunk = o->in.bytes - (uint64_t)r * mr < mr ? o->in.bytes - (uint64_t)r * mr : mr;
-		uint64_t payload = o->in.kind == PODFAB_SIM_READ ? 0 : chunk;
 		int traced = s->cfg.trace_every && (s->req_counter % s->cfg.trace_every) == 0;
 		s->req_counter++;
 		uint64_t flow = ((uint64_t)id << 20) + (uint64_t)r * mr;
-		int rc = send(s, id, r, 0, o->in.src, o->in.dst, payload, flow, traced, t);
+		int rc = send(s, id, r, traced ? MSG_TRACED : 0, o->in.src, o->in.dst, flow, t);
 		if (rc)
 			return rc;
 	}
@@ -644,7 +604,7 @@ static int trace_add(podfab_sim_t s, const struct sim_msg *g, uint32_t dl, doubl
 	podfab_sim_hop_trace_t *h = &s->trace[s->ntrace++];
 	h->op = g->op;
 	h->request = g->req;
-	h->response = g->resp;
+	h->response = (g->dl & MSG_RESP) != 0;
 	h->dlink = dl;
 	h->start_ns = start;
 	h->end_ns = end;
@@ -654,18 +614,11 @@ static int trace_add(podfab_sim_t s, const struct sim_msg *g, uint32_t dl, doubl
 /* Message *g has arrived at its destination at t. */
 static int arrive(podfab_sim_t s, const struct sim_msg *g, double t)
 {
-	if (pf_unlikely(g->nh > SIM_INLINE_HOPS)) {
-		s->ext[(size_t)g->dl[0] * SIM_MAX_HOPS] = s->free_ext;
-		s->free_ext = g->dl[0];
-	}
 	uint32_t op = g->op, req = g->req;
 	struct sim_op *o = &s->ops[op];
-	if (!g->resp) {
-		uint64_t mr = s->tm.max_request[o->in.src];
-		uint64_t chunk = o->in.bytes - (uint64_t)req * mr < mr ? o->in.bytes - (uint64_t)req * mr : mr;
-		uint64_t payload = o->in.kind == PODFAB_SIM_WRITE ? 0 : chunk;
-		uint64_t flow = ((uint64_t)op << 20) + (uint64_t)req * mr;
-		return send(s, op, req, 1, o->in.dst, o->in.src, payload, flow, g->traced, t);
+	if (!(g->dl & MSG_RESP)) {
+		uint64_t flow = ((uint64_t)op << 20) + (uint64_t)req * s->tm.max_request[o->in.src];
+		return send(s, op, req, MSG_RESP | (g->dl & MSG_TRACED), o->in.dst, o->in.src, flow, t);
 	}
 	s->reqs_done++;
 	if (t > o->complete)
@@ -675,19 +628,30 @@ static int arrive(podfab_sim_t s, const struct sim_msg *g, double t)
 	return 0;
 }
 
-/* Message *g's head is at the near end of link dl (= its dl[hop]) at g->t. */
+/* Message *g's head is at the near end of link dl (= its g->dl & MSG_DL) at g->t. */
 static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
 {
+	const struct sim_op *o = &s->ops[g->op];
+	uint32_t resp = (g->dl & MSG_RESP) != 0;
+	uint64_t mr = s->tm.max_request[o->in.src], off = (uint64_t)g->req * mr;
+	uint64_t chunk = o->in.bytes - off < mr ? o->in.bytes - off : mr;
+	uint64_t payload = o->in.kind == (resp ? PODFAB_SIM_WRITE : PODFAB_SIM_READ) ? 0 : chunk;
 	double start, tail = g->tail;
-	double next = pf_tm_hop(&s->tm, dl, g->resp, g->payload, g->t, &tail, &start);
+	double next = pf_tm_hop(&s->tm, dl, (int)resp, payload, g->t, &tail, &start);
 	s->hops++;
-	if (pf_unlikely(g->traced)) {
+	if (pf_unlikely(g->dl & MSG_TRACED)) {
 		int rc = trace_add(s, g, dl, start, next);
 		if (rc)
 			return rc;
 	}
-	if (g->hop + 1 >= g->nh)
+	uint32_t to = resp ? o->in.src : o->in.dst;
+	uint32_t nd = pf_routes_next(s->topo, dl, to, ((uint64_t)g->op << 20) + off, g->dl & MSG_DOR ? PF_ROUTE_DOR : 0);
+	if (nd == PF_ROUTE_END)
 		return arrive(s, g, next); /* the last element is an accelerator: store-and-forward */
+	if (pf_unlikely(nd == PF_ROUTE_BROKEN))
+		return pf_err(PODFAB_EUNREACHABLE, "no route from accelerator %u to %u (the tables end at '%s')",
+			      resp ? o->in.dst : o->in.src, to,
+			      s->topo->nodes[dl & 1 ? s->topo->links[dl >> 1].a : s->topo->links[dl >> 1].b].name);
 	int far = 0;
 	struct sim_msg *d = slot(s, next, &far);
 	if (pf_unlikely(!d)) {
@@ -696,15 +660,16 @@ static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
 		struct sim_msg x = *g;
 		x.t = next;
 		x.tail = tail;
-		x.hop++;
+		x.dl = nd | (g->dl & ~MSG_DL);
 		x.seq = s->seq++;
 		return ovf_push(s, &x);
 	}
-	*d = *g;
 	d->t = next;
 	d->tail = tail;
-	d->hop++;
 	d->seq = s->seq++;
+	d->op = g->op;
+	d->req = g->req;
+	d->dl = nd | (g->dl & ~MSG_DL);
 	return 0;
 }
 
@@ -762,14 +727,11 @@ static int sort_group(podfab_sim_t s, struct sim_msg *const *p, uint32_t *ord, u
 	return 0;
 }
 
-/* A request about to arrive: start loading the route of its response at element depth. */
-static inline void prefetch_reply(podfab_sim_t s, const struct sim_msg *g, int depth)
+/* A message about to run: start loading the table entry that routes it on from link dl's far end. */
+static inline void prefetch_route(podfab_sim_t s, const struct sim_msg *g)
 {
-	if (g->resp || g->hop + 1 != g->nh)
-		return;
 	const struct sim_op *o = &s->ops[g->op];
-	uint64_t flow = ((uint64_t)g->op << 20) + (uint64_t)g->req * s->tm.max_request[o->in.src];
-	pf_routes_prefetch(s->topo, o->in.dst, o->in.src, flow, depth);
+	pf_routes_next_prefetch(s->topo, g->dl & MSG_DL, g->dl & MSG_RESP ? o->in.src : o->in.dst);
 }
 
 /* Run messages ptr[0..n) (all in window s->cw): group them by link, each link's in time order. */
@@ -784,7 +746,7 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 		if (i + 16 < n)
 			__builtin_prefetch(ptr[i + 16]);
 		struct sim_msg *m = ptr[i];
-		uint32_t d = msg_dl(s, m, m->hop);
+		uint32_t d = m->dl & MSG_DL;
 		nx[i] = NONE32;
 		if (s->gstamp[d] != stamp) {
 			s->gstamp[d] = stamp;
@@ -825,10 +787,8 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 				__builtin_prefetch(ptr[ord[j + 12]]);
 			if (j + 9 < n)
 				__builtin_prefetch(&s->ops[ptr[ord[j + 9]]->op]);
-			if (s->route_pf && j + 6 < n)
-				prefetch_reply(s, ptr[ord[j + 6]], 1);
-			if (s->route_pf && j + 3 < n)
-				prefetch_reply(s, ptr[ord[j + 3]], 2);
+			if (s->route_pf && j + 5 < n)
+				prefetch_route(s, ptr[ord[j + 5]]);
 			int rc = on_hop(s, ptr[ord[j]], d);
 			if (rc)
 				return rc;
@@ -964,14 +924,6 @@ static inline uint32_t root_pop(podfab_sim_t s)
 	uint64_t p = ++h->pos;
 	if (p + 8 < h->end)
 		__builtin_prefetch(&s->ops[s->roots[p + 8]]);
-	if (s->route_pf && p + 5 < h->end) {
-		const struct sim_op *o = &s->ops[s->roots[p + 5]];
-		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 5] << 20, 1);
-	}
-	if (s->route_pf && p + 2 < h->end) {
-		const struct sim_op *o = &s->ops[s->roots[p + 2]];
-		pf_routes_prefetch(s->topo, o->in.src, o->in.dst, (uint64_t)s->roots[p + 2] << 20, 2);
-	}
 	if (p < h->end) {
 		h->t = s->root_t[p];
 		h->id = s->roots[p];
@@ -1194,7 +1146,6 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 				s->children[s->ops[a].first_child + s->ops[a].nchild++] = (uint32_t)i;
 		}
 	}
-	s->free_ext = NONE32;
 	int rc;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW) {
 		if (!(rc = pf_sim_roots(s)))

@@ -22,27 +22,30 @@ struct sim_op {
 };
 
 /*
- * A request or response in flight (one cache line): its next event is its
- * head at the near end of link dl[hop] at time t.  It waits, by value, in
- * the bucket of that event's time window (see sim.c).
+ * A request or response in flight (32 bytes): its next event is its head at
+ * the near end of directed link dl at time t.  It waits, by value, in the
+ * bucket of that event's time window (see sim.c).  It is routed hop by hop
+ * (pf_routes_next); its payload, destination and flow come from its
+ * operation.
  */
-#define SIM_INLINE_HOPS 7
 struct sim_msg {
 	double t;                /* its next event */
 	double tail;             /* when its tail is at the near end */
 	uint32_t seq;            /* order among events of one time */
 	uint32_t op, req;
-	uint32_t payload;
-	uint8_t resp, hop, nh, traced;
-	uint32_t dl[SIM_INLINE_HOPS]; /* the route's directed links; nh > SIM_INLINE_HOPS: dl[0] is a slot of ext */
+	uint32_t dl;             /* the directed link | MSG_* */
 };
+#define MSG_DL 0x1fffffffu
+#define MSG_DOR 0x20000000u    /* routed by dimension order (PF_ROUTE_DOR) */
+#define MSG_TRACED 0x40000000u
+#define MSG_RESP 0x80000000u
 
 /* Messages of one window: a list of chunks (16 KiB each) from a shared pool. */
-#define SIM_CHUNK 255
+#define SIM_CHUNK 511
 struct sim_chunk {
 	struct sim_chunk *next;
 	uint32_t n;
-	uint32_t pad[13];
+	uint32_t pad[5];
 	struct sim_msg m[SIM_CHUNK];
 };
 struct sim_bucket {
@@ -117,8 +120,6 @@ struct podfab_sim {
 	uint64_t *gstamp, stamp, cap_g;
 	struct sim_key *gkey;
 	uint64_t cap_key;
-	uint32_t *ext;           /* routes longer than SIM_INLINE_HOPS: slots of SIM_MAX_HOPS links */
-	uint32_t next_ext, cap_ext, free_ext;
 	struct sim_ev *heap;     /* the accelerators' events; 64-byte aligned; see HEAP_OFF */
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
