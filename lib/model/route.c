@@ -362,6 +362,66 @@ static int fill_column(struct build *b, uint32_t d)
 	return 0;
 }
 
+/*
+ * Fill the entries for destination accelerators ds[0..nd), each of whose
+ * logical edges all lead to node u (an accelerator behind one switch), from
+ * a search from u (b->dist).  A path to such a d passes u last, so for
+ * every other node v, dist_d(v) = dist_u(v) + w_d and v's candidates for d
+ * are its candidates for u: one pass over the edges serves them all.  At u,
+ * the candidates are its edges of least weight to d; d's own entry is 0.
+ */
+static int fill_group(struct build *b, uint32_t u, const uint32_t *ds, uint32_t nd)
+{
+	podfab_topo_t t = b->t;
+	struct pf_routes *r = b->r;
+	for (uint32_t v = 0; v < t->nnodes; v++) {
+		if (!r->row[v])
+			continue;
+		int rc;
+		if (v == u) {
+			for (uint32_t i = 0; i < nd; i++) {
+				uint32_t dn = t->accel_node[ds[i]], wmin = NONE, n = 0, local = 0;
+				for (uint32_t e = b->estart[u]; e < b->estart[u + 1]; e++)
+					if (b->edge[e].to == dn && b->edge[e].w < wmin)
+						wmin = b->edge[e].w;
+				for (uint32_t e = b->estart[u]; e < b->estart[u + 1]; e++)
+					if (b->edge[e].to == dn && b->edge[e].w == wmin)
+						b->cand[n++] = b->edge[e].dlink;
+				if (n && (rc = intern(b, u, b->cand, n, &local)))
+					return rc;
+				row_set(r, u, ds[i], local);
+			}
+			continue;
+		}
+		uint32_t dv = b->dist[v], local = 0;
+		if (dv != NONE) {
+			uint32_t n = 0;
+			for (uint32_t e = b->estart[v]; e < b->estart[v + 1]; e++) {
+				uint32_t du = b->dist[b->edge[e].to];
+				if (du != NONE && du + b->edge[e].w == dv)
+					b->cand[n++] = b->edge[e].dlink;
+			}
+			if (n && (rc = intern(b, v, b->cand, n, &local)))
+				return rc;
+		}
+		for (uint32_t i = 0; i < nd; i++)
+			row_set(r, v, ds[i], v == t->accel_node[ds[i]] ? 0 : local);
+	}
+	return 0;
+}
+
+/* The node every logical edge of accelerator d leads to, or NONE (none, or several). */
+static uint32_t attached_to(const struct build *b, uint32_t d)
+{
+	uint32_t dn = b->t->accel_node[d], u = NONE;
+	for (uint32_t e = b->estart[dn]; e < b->estart[dn + 1]; e++) {
+		if (u != NONE && b->edge[e].to != u)
+			return NONE;
+		u = b->edge[e].to;
+	}
+	return u;
+}
+
 /* ---- dimension-order routing ----------------------------------------------- */
 
 static int dor_setup(podfab_topo_t t, struct pf_routes *r)
@@ -584,10 +644,41 @@ static int build_tables(struct build *b)
 		if (!(r->row[v] = malloc((size_t)A * esz)))
 			return pf_err(PODFAB_ENOMEM, "routing tables: %u nodes x %u accelerators", n, A);
 	}
-	for (uint32_t d = 0; d < A; d++) {
-		if ((rc = search(b, t->accel_node[d])) || (rc = fill_column(b, d)))
-			return rc;
+	/*
+	 * Destinations behind one node are filled by groups (fill_group), in
+	 * order of the node, each group's in order of accelerator; the others
+	 * one search each.
+	 */
+	uint32_t *att = malloc((size_t)A * sizeof *att), *start = calloc((size_t)n + 2, sizeof *start);
+	uint32_t *order = malloc((size_t)A * sizeof *order);
+	if (!att || !start || !order) {
+		free(att);
+		free(start);
+		free(order);
+		return pf_err(PODFAB_ENOMEM, "routing tables for %u accelerators", A);
 	}
+	for (uint32_t d = 0; d < A; d++) {
+		att[d] = attached_to(b, d);
+		if (att[d] != NONE)
+			start[att[d] + 2]++;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		start[v + 2] += start[v + 1];
+	for (uint32_t d = 0; d < A; d++)
+		if (att[d] != NONE)
+			order[start[att[d] + 1]++] = d;
+	rc = 0;
+	for (uint32_t u = 0; u < n && !rc; u++) /* group u: order[start[u] .. start[u + 1]) */
+		if (start[u + 1] > start[u] && !(rc = search(b, u)))
+			rc = fill_group(b, u, order + start[u], start[u + 1] - start[u]);
+	for (uint32_t d = 0; d < A && !rc; d++)
+		if (att[d] == NONE && !(rc = search(b, t->accel_node[d])))
+			rc = fill_column(b, d);
+	free(att);
+	free(start);
+	free(order);
+	if (rc)
+		return rc;
 	/* Release rows that say the same for every destination (own accelerator aside). */
 	for (uint32_t v = 0; v < n; v++) {
 		if (!r->row[v])

@@ -485,6 +485,118 @@ START_TEST(test_generated_families)
 }
 END_TEST
 
+/*
+ * The tables against a reference: distances in links from each destination
+ * by a plain BFS over links that are up (a retimer passes a message on, so
+ * a path's length is its links).  Every route must be a shortest one, and at
+ * every element a route passes, the links taken over many flows must be
+ * every link on a shortest path from there (the equal-cost set, whole).
+ * Models where accelerators sit behind one switch (filled by groups) and
+ * where they do not, with links down.
+ */
+static void bfs_links(podfab_topo_t t, uint32_t from, uint32_t *dist, uint32_t *q)
+{
+	uint32_t n = podfab_topo_nnodes(t), qh = 0, qt = 0;
+	for (uint32_t v = 0; v < n; v++)
+		dist[v] = UINT32_MAX;
+	dist[from] = 0;
+	q[qt++] = from;
+	while (qh < qt) {
+		uint32_t v = q[qh++];
+		const podfab_node_t *nd = podfab_topo_node(t, v);
+		if (nd->kind == PODFAB_NODE_ACCEL && v != from)
+			continue; /* accelerators forward only in switchless models: see below */
+		for (uint32_t p = 0; p < nd->nports; p++) {
+			const podfab_link_t *l = podfab_topo_link(t, nd->port_link[p]);
+			uint32_t u = l->a == v ? l->b : l->a;
+			if (l->up && dist[u] == UINT32_MAX) {
+				dist[u] = dist[v] + 1;
+				q[qt++] = u;
+			}
+		}
+	}
+}
+
+static void check_reference(const char *spec, const uint32_t *down, int ndown)
+{
+	podfab_topo_t t = NULL;
+	int rc = podfab_topo_load(spec, &t);
+	ck_assert_msg(rc == 0, "%s: %d %s", spec, rc, podfab_error_detail());
+	for (int i = 0; i < ndown; i++)
+		ck_assert_int_eq(podfab_topo_link_set_up(t, down[i], 0), 0);
+	uint32_t n = podfab_topo_nnodes(t), A = podfab_topo_naccels(t), L = podfab_topo_nlinks(t);
+	uint32_t *dist = malloc(n * sizeof *dist), *q = malloc(n * sizeof *q);
+	uint8_t *taken = calloc(2 * (size_t)L, 1), *seen = calloc(n, 1);
+	ck_assert(dist && q && taken && seen);
+	podfab_hop_t h[MAXH];
+	uint32_t step_d = A > 40 ? 7 : 1, step_s = A > 40 ? 11 : 1;
+	for (uint32_t d = 0; d < A; d += step_d) {
+		uint32_t dn = podfab_topo_accel_node(t, d);
+		bfs_links(t, dn, dist, q);
+		for (uint32_t s = 0; s < A; s += step_s) {
+			if (s == d)
+				continue;
+			memset(taken, 0, 2 * (size_t)L);
+			memset(seen, 0, n);
+			for (uint64_t f = 0; f < 160; f++) {
+				/* no ck_assert per route: Check records every passing one */
+				int k = podfab_topo_route(t, s, d, f * 0x9e3779b97f4a7c15ull, h, MAXH);
+				uint32_t cur = podfab_topo_accel_node(t, s);
+				if (k < 0 || (uint32_t)k != dist[cur])
+					ck_abort_msg("%s: %u -> %u in %d links, the shortest is %u", spec, s, d, k, dist[cur]);
+				for (int i = 0; i < k; i++) {
+					const podfab_link_t *l = podfab_topo_link(t, h[i].dlink / 2);
+					if (!l->up || ((h[i].dlink & 1) ? l->b : l->a) != cur)
+						ck_abort_msg("%s: %u -> %u hop %d: link %u does not leave the element before",
+							     spec, s, d, i, h[i].dlink / 2);
+					taken[h[i].dlink] = 1;
+					seen[cur] = 1;
+					cur = h[i].node;
+				}
+				if (cur != dn)
+					ck_abort_msg("%s: %u -> %u ends elsewhere", spec, s, d);
+			}
+			/* at every switch or accelerator passed: the whole equal-cost set */
+			for (uint32_t v = 0; v < n; v++) {
+				const podfab_node_t *nd = podfab_topo_node(t, v);
+				if (!seen[v] || nd->kind == PODFAB_NODE_RETIMER)
+					continue;
+				for (uint32_t p = 0; p < nd->nports; p++) {
+					uint32_t li = nd->port_link[p];
+					const podfab_link_t *l = podfab_topo_link(t, li);
+					uint32_t u = l->a == v ? l->b : l->a, dl = 2 * li + (l->a == v ? 0u : 1u);
+					int on = l->up && dist[u] != UINT32_MAX && dist[u] + 1 == dist[v];
+					if (on != taken[dl])
+						ck_abort_msg("%s: %u -> %u at %s: link %u %s", spec, s, d,
+						      nd->name, li, on ? "is on a shortest path, never taken"
+								: "taken, not on a shortest path");
+				}
+			}
+		}
+	}
+	free(dist);
+	free(q);
+	free(taken);
+	free(seen);
+	podfab_topo_free(t);
+}
+
+START_TEST(test_tables_reference)
+{
+	const uint32_t none[1] = {0};
+	check_reference("clos:accels=96,leaves=6,spines=4,uplinks=2", none, 0);
+	/* accelerator links are the first accels links; leaf-spine links after */
+	const uint32_t down[4] = {96 + 0, 96 + 5, 96 + 13, 96 + 40};
+	check_reference("clos:accels=96,leaves=6,spines=4,uplinks=2", down, 4);
+	check_reference("ualink-pod:accels=24,switches=4", none, 0);
+	const uint32_t pod_down[2] = {0, 7};
+	check_reference("ualink-pod:accels=24,switches=4", pod_down, 2);
+	check_reference("dgx-h100", none, 0);
+	const uint32_t dgx_down[3] = {0, 1, 30};
+	check_reference("dgx-h100", dgx_down, 3);
+}
+END_TEST
+
 /* ---- validation ------------------------------------------------------------- */
 
 static void expect_model(podfab_topo_t t, const char *const *needles)
@@ -752,6 +864,7 @@ static Suite *route_suite(void)
 	tcase_add_test(tc, test_cut);
 	tcase_add_test(tc, test_parallel_links);
 	tcase_add_test(tc, test_generated_families);
+	tcase_add_test(tc, test_tables_reference);
 	suite_add_tcase(s, tc);
 	TCase *tv = tcase_create("validation");
 	tcase_add_test(tv, test_valid_small);
