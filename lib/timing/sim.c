@@ -786,7 +786,7 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 			if (j + 12 < n)
 				__builtin_prefetch(ptr[ord[j + 12]]);
 			if (j + 9 < n)
-				__builtin_prefetch(&s->ops[ptr[ord[j + 9]]->op]);
+				pf_sim_prefetch_op(s, ptr[ord[j + 9]]->op);
 			if (s->route_pf && j + 5 < n)
 				prefetch_route(s, ptr[ord[j + 5]]);
 			int rc = on_hop(s, ptr[ord[j]], d);
@@ -923,7 +923,7 @@ static inline uint32_t root_pop(podfab_sim_t s)
 	uint32_t id = h->id;
 	uint64_t p = ++h->pos;
 	if (p + 8 < h->end)
-		__builtin_prefetch(&s->ops[s->roots[p + 8]]);
+		pf_sim_prefetch_op(s, s->roots[p + 8]);
 	if (p < h->end) {
 		h->t = s->root_t[p];
 		h->id = s->roots[p];

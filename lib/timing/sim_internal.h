@@ -133,6 +133,14 @@ struct podfab_sim {
 	podfab_sim_result_t res; /* the summary, once computed */
 };
 
+/* Start loading operation id: both cache lines it may straddle (a hop reads its ends, kind and size). */
+static inline void pf_sim_prefetch_op(const struct podfab_sim *s, uint32_t id)
+{
+	const char *p = (const char *)&s->ops[id];
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + sizeof(struct sim_op) - 1);
+}
+
 /* Operation id waits at its source for a window slot: 0, or -PODFAB_ENOMEM. */
 int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id);
 
@@ -148,7 +156,7 @@ static inline uint32_t pf_sim_next_waiting(podfab_sim_t s, uint32_t src)
 	uint32_t id = q->wq[q->wq_head];
 	q->wq_head = (q->wq_head + 1) & (q->wq_cap - 1);
 	if (--q->wq_n > 1)
-		__builtin_prefetch(&s->ops[q->wq[(q->wq_head + 1) & (q->wq_cap - 1)]]);
+		pf_sim_prefetch_op(s, q->wq[(q->wq_head + 1) & (q->wq_cap - 1)]);
 	return id;
 }
 
