@@ -42,6 +42,11 @@
 
 #define NONE UINT32_MAX
 
+/* A set of candidates: one link (cnt 1: first is the directed link), or cnt links at pool[first]. */
+struct pf_rset {
+	uint32_t cnt, first;
+};
+
 struct pf_routes {
 	uint32_t naccels, nnodes;
 	int wide;              /* rows hold uint32_t (1) or uint16_t (0) */
@@ -49,8 +54,7 @@ struct pf_routes {
 	void **row;            /* per node: local set number per destination accelerator, or NULL */
 	uint32_t *uniform;     /* per node without a row: its local set number for every destination */
 	uint32_t *node_first;  /* per node: global number of its local set 1 (0 = no candidates) */
-	uint32_t *set_start;   /* per global set: first candidate in pool */
-	uint32_t *set_cnt;
+	struct pf_rset *set;   /* per global set: its candidates */
 	uint32_t *pool;        /* candidate directed links */
 	uint32_t *far;         /* per directed link: the node it leads to (a compact copy of links[]) */
 	uint8_t *retimer;      /* per node: 1 for a retimer */
@@ -598,8 +602,7 @@ static void routes_release(struct pf_routes *r, uint32_t nnodes)
 	free(r->row);
 	free(r->uniform);
 	free(r->node_first);
-	free(r->set_start);
-	free(r->set_cnt);
+	free(r->set);
 	free(r->pool);
 	free(r->far);
 	free(r->retimer);
@@ -711,14 +714,13 @@ static int build_tables(struct build *b)
 		r->node_first[v] = g;
 		g += b->nlocal[v];
 	}
-	r->set_start = malloc((g ? g : 1) * sizeof *r->set_start);
-	r->set_cnt = malloc((g ? g : 1) * sizeof *r->set_cnt);
-	if (!r->set_start || !r->set_cnt)
+	r->set = malloc((g ? g : 1) * sizeof *r->set);
+	if (!r->set)
 		return pf_err(PODFAB_ENOMEM, "routing sets (%u)", g);
 	for (uint32_t s = 0; s < b->nsets; s++) {
 		uint32_t idx = r->node_first[b->s_node[s]] + b->s_local[s] - 1;
-		r->set_start[idx] = b->s_start[s];
-		r->set_cnt[idx] = b->s_cnt[s];
+		r->set[idx].cnt = b->s_cnt[s];
+		r->set[idx].first = b->s_cnt[s] == 1 ? r->pool[b->s_start[s]] : b->s_start[s];
 	}
 	return 0;
 }
@@ -768,14 +770,15 @@ static inline uint32_t table_step(podfab_topo_t t, const struct pf_routes *r, ui
 	uint32_t local = row_get(r, cur, dst);
 	if (!local)
 		return NONE;
-	uint32_t s = r->node_first[cur] + local - 1, n = r->set_cnt[s], i = 0;
-	if (n > 1) {
-		if (t->spray_address)
-			i = (uint32_t)((flow >> 8) % n);
-		else
-			i = (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
-	}
-	return r->pool[r->set_start[s] + i];
+	const struct pf_rset *set = &r->set[r->node_first[cur] + local - 1];
+	uint32_t n = set->cnt, i;
+	if (n == 1)
+		return set->first;
+	if (t->spray_address)
+		i = (uint32_t)((flow >> 8) % n);
+	else
+		i = (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
+	return r->pool[set->first + i];
 }
 
 static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src, uint32_t dst, uint64_t flow,
