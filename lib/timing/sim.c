@@ -173,9 +173,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->gord);
 	free(s->glink);
 	free(s->gend);
-	free(s->ghead);
-	free(s->gtail);
-	free(s->gstamp);
+	free(s->gl);
 	free(s->gkey);
 	free(s->heap);
 	big_free(s->lat);
@@ -739,32 +737,39 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 {
 	if (n > s->cap_g && grow_groups(s, n))
 		return -PODFAB_ENOMEM;
-	uint64_t stamp = ++s->stamp;
+	if (pf_unlikely(++s->stamp == 0)) { /* wrapped: no list may look current */
+		memset(s->gl, 0, (2 * (size_t)s->topo->nlinks + 1) * sizeof *s->gl);
+		s->stamp = 1;
+	}
+	uint32_t stamp = s->stamp;
 	uint32_t ng = 0;
 	uint32_t *nx = s->gnext;
 	for (uint32_t i = 0; i < n; i++) {
 		if (i + 16 < n)
 			__builtin_prefetch(ptr[i + 16]);
+		if (i + 8 < n)
+			__builtin_prefetch(&s->gl[ptr[i + 8]->dl & MSG_DL]);
 		struct sim_msg *m = ptr[i];
 		uint32_t d = m->dl & MSG_DL;
 		nx[i] = NONE32;
-		if (s->gstamp[d] != stamp) {
-			s->gstamp[d] = stamp;
-			s->ghead[d] = i;
+		struct sim_gl *l = &s->gl[d];
+		if (l->stamp != stamp) {
+			l->stamp = stamp;
+			l->head = i;
 			s->glink[ng++] = d;
 			if (ng <= 4) { /* the first links' state; the others' is fetched 4 links ahead */
 				__builtin_prefetch(&s->tm.dl[d]);
 				__builtin_prefetch(&s->tm.lctr[d]);
 			}
 		} else {
-			nx[s->gtail[d]] = i;
+			nx[l->tail] = i;
 		}
-		s->gtail[d] = i;
+		l->tail = i;
 	}
 	uint32_t pos = 0;
 	for (uint32_t g = 0; g < ng; g++) {
 		uint32_t first = pos;
-		for (uint32_t x = s->ghead[s->glink[g]]; x != NONE32; x = nx[x])
+		for (uint32_t x = s->gl[s->glink[g]].head; x != NONE32; x = nx[x])
 			s->gord[pos++] = x;
 		s->gend[g] = pos;
 		if (pos - first > 1) {
@@ -1154,12 +1159,10 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		if ((rc = roots_merge_init(s)))
 			return rc;
 		size_t nd = 2 * (size_t)s->topo->nlinks + 1;
-		s->gstamp = calloc(nd, sizeof *s->gstamp);
-		s->ghead = malloc(nd * sizeof *s->ghead);
-		s->gtail = malloc(nd * sizeof *s->gtail);
+		s->gl = calloc(nd, sizeof *s->gl);
 		s->glink = malloc(nd * sizeof *s->glink);
 		s->gend = malloc(nd * sizeof *s->gend);
-		if (!s->gstamp || !s->ghead || !s->gtail || !s->glink || !s->gend)
+		if (!s->gl || !s->glink || !s->gend)
 			return pf_err(PODFAB_ENOMEM, "simulator state for %u links", s->topo->nlinks);
 		s->route_pf = pf_routes_prefetchable(s->topo);
 		s->width = lookahead(s);

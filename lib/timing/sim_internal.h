@@ -72,6 +72,11 @@ struct sim_ev {
 #define EV_INDEX 0x7fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
 
+/* A directed link's list of messages while a part of a window is grouped (valid when stamp is current). */
+struct sim_gl {
+	uint32_t stamp, head, tail, pad;
+};
+
 /* The head of a run of operations without a dependency (sim.c). */
 struct sim_rhead {
 	double t;
@@ -116,8 +121,10 @@ struct podfab_sim {
 	uint32_t *gpart;
 	uint64_t cap_all;
 	uint32_t cap_part;
-	uint32_t *gnext, *gord, *glink, *gend, *ghead, *gtail;
-	uint64_t *gstamp, stamp, cap_g;
+	uint32_t *gnext, *gord, *glink, *gend;
+	struct sim_gl *gl;       /* per directed link: its messages in the part being grouped */
+	uint32_t stamp;
+	uint64_t cap_g;
 	struct sim_key *gkey;
 	uint64_t cap_key;
 	struct sim_ev *heap;     /* the accelerators' events; 64-byte aligned; see HEAP_OFF */
