@@ -757,7 +757,7 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 			l->stamp = stamp;
 			l->head = i;
 			s->glink[ng++] = d;
-			if (ng <= 4) { /* the first links' state; the others' is fetched 4 links ahead */
+			if (ng <= 8) { /* the first links' state; the others' is fetched 8 links ahead */
 				__builtin_prefetch(&s->tm.dl[d]);
 				__builtin_prefetch(&s->tm.lctr[d]);
 			}
@@ -782,8 +782,8 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 	uint32_t j = 0;
 	for (uint32_t g = 0; g < ng; g++) {
 		uint32_t d = s->glink[g];
-		if (g + 4 < ng) {
-			uint32_t e = s->glink[g + 4];
+		if (g + 8 < ng) {
+			uint32_t e = s->glink[g + 8];
 			__builtin_prefetch(&s->tm.dl[e]);
 			__builtin_prefetch(&s->tm.lctr[e]);
 		}
