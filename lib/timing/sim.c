@@ -573,7 +573,6 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 	struct sim_op *o = &s->ops[id];
 	if (t > s->end)
 		s->end = t;
-	s->lat[id] = t - o->ready;
 	struct sim_src *q = &s->src[o->in.src];
 	q->inflight--;
 	for (uint32_t c = 0; c < o->nchild; c++) {
@@ -1133,9 +1132,8 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		return pf_err(PODFAB_EBUSY, "the simulation has already run");
 	s->ran = 1;
 	uint64_t n = s->nops, total = s->total_req;
-	s->lat = big_alloc((n + 1) * sizeof *s->lat); /* zero until the run fills it */
 	s->children = s->nafter ? big_alloc((n + 1) * sizeof *s->children) : NULL;
-	if (!s->lat || (s->nafter && !s->children))
+	if (s->nafter && !s->children)
 		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
 	/* Children lists (CSR; counted by podfab_sim_add): place, fill. */
 	if (s->nafter) {
@@ -1193,6 +1191,12 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 }
 
 /* ---- results ---------------------------------------------------------- */
+
+/* An operation's latency: issue to completion, or 0 when it did not complete (a run that failed). */
+static inline double op_lat(const struct sim_op *o)
+{
+	return o->left == 0 && o->complete >= o->ready ? o->complete - o->ready : 0.0;
+}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -1258,11 +1262,11 @@ static int result_compute(podfab_sim_t s)
 	r->bandwidth_gbs = s->end > 0 ? (double)s->bytes / s->end : 0.0;
 	uint64_t n = s->nops;
 	if (n) {
-		double *v = big_alloc(n * sizeof *v), sum = 0, max = s->lat[0];
+		double *v = big_alloc(n * sizeof *v), sum = 0, max = op_lat(&s->ops[0]);
 		if (!v)
 			return pf_err(PODFAB_ENOMEM, "latency percentiles of %llu operations", (unsigned long long)n);
 		for (uint64_t i = 0; i < n; i++) {
-			double x = s->lat[i];
+			double x = op_lat(&s->ops[i]);
 			v[i] = x;
 			sum += x;
 			max = x > max ? x : max;
@@ -1318,8 +1322,20 @@ PODFAB_EXPORT int podfab_sim_op_times(podfab_sim_t s, uint64_t id, double *issue
 PODFAB_EXPORT const double *podfab_sim_latencies(podfab_sim_t s, uint64_t *n)
 {
 	if (n)
-		*n = s && s->ran ? s->nops : 0;
-	return s && s->ran ? s->lat : NULL;
+		*n = 0;
+	if (!s || !s->ran)
+		return NULL;
+	if (!s->lat) { /* made at the first call: the run itself keeps only the operations' times */
+		if (!(s->lat = big_alloc((s->nops + 1) * sizeof *s->lat))) {
+			pf_err(PODFAB_ENOMEM, "latencies of %llu operations", (unsigned long long)s->nops);
+			return NULL;
+		}
+		for (uint64_t i = 0; i < s->nops; i++)
+			s->lat[i] = op_lat(&s->ops[i]);
+	}
+	if (n)
+		*n = s->nops;
+	return s->lat;
 }
 
 PODFAB_EXPORT const podfab_sim_hop_trace_t *podfab_sim_trace(podfab_sim_t s, uint64_t *n)

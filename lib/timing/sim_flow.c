@@ -584,7 +584,6 @@ static int op_done(struct flow *f, uint32_t id, double t)
 	o->complete = t;
 	if (t > s->end)
 		s->end = t;
-	s->lat[id] = t - o->ready;
 	s->reqs_done += o->nreq;
 	f->bytes_done += (double)o->in.bytes;
 	struct sim_src *q = &s->src[o->in.src];

@@ -131,7 +131,7 @@ struct podfab_sim {
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
 	struct sim_src *src;
-	double *lat;
+	double *lat;             /* latencies, made by the first podfab_sim_latencies */
 	podfab_sim_hop_trace_t *trace;
 	uint64_t ntrace, cap_trace;
 	uint64_t requests, hops, bytes, reqs_done, req_counter;
