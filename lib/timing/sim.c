@@ -812,7 +812,7 @@ static inline uint32_t sub_of(double t, double t0, double scale, uint32_t m)
  * fit in the cache, in parts of the window in time order (each part's after
  * the one before at every link; nothing they cause falls in this window).
  */
-#define SIM_PART 4096
+#define SIM_PART 1024
 static int run_bucket(podfab_sim_t s)
 {
 	uint64_t n = s->cur.n;
