@@ -82,6 +82,8 @@ uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t 
 /* Start loading what pf_routes_next(t, dlink, dst, ...) reads from the tables (where they are large). */
 void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst);
 int pf_routes_prefetchable(podfab_topo_t t);
+/* Per directed link, the node it leads to (valid while the routes are). */
+const uint32_t *pf_routes_far(podfab_topo_t t);
 
 /* gen.c: build an unfinished topology from "family:params" (no finish). */
 int pf_gen_build(podfab_topo_t t, const char *generator);

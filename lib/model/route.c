@@ -817,10 +817,15 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	return count;
 }
 
-/* Whether pf_routes_next_prefetch does anything for this topology. */
+/* Whether pf_routes_next_prefetch does anything for this topology (routes by tables). */
 int pf_routes_prefetchable(podfab_topo_t t)
 {
-	return t->routes && t->routes->big && !t->routes->dor;
+	return t->routes && !t->routes->dor;
+}
+
+const uint32_t *pf_routes_far(podfab_topo_t t)
+{
+	return t->routes ? t->routes->far : NULL;
 }
 
 /* The directed link accelerator node cur (not dst's) takes by dimension order towards accelerator dst. */

@@ -789,8 +789,11 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 		for (; j < s->gend[g]; j++) {
 			if (j + 12 < n)
 				__builtin_prefetch(ptr[ord[j + 12]]);
-			if (j + 9 < n)
-				pf_sim_prefetch_op(s, ptr[ord[j + 9]]->op);
+			if (j + 9 < n) {
+				const struct sim_msg *m = ptr[ord[j + 9]];
+				pf_sim_prefetch_op(s, m->op);
+				__builtin_prefetch(&s->far[m->dl & MSG_DL]);
+			}
 			if (s->route_pf && j + 5 < n)
 				prefetch_route(s, ptr[ord[j + 5]]);
 			int rc = on_hop(s, ptr[ord[j]], d);
@@ -1163,6 +1166,7 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		if (!s->gl || !s->glink || !s->gend)
 			return pf_err(PODFAB_ENOMEM, "simulator state for %u links", s->topo->nlinks);
 		s->route_pf = pf_routes_prefetchable(s->topo);
+		s->far = pf_routes_far(s->topo);
 		s->width = lookahead(s);
 		s->inv_width = 1.0 / s->width;
 		s->cw = 0;

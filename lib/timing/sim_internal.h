@@ -109,7 +109,8 @@ struct podfab_sim {
 	/* Messages by time window (see sim.c). */
 	double width, inv_width; /* a window's length (the model's lookahead), ns */
 	uint64_t cw;             /* the window being run */
-	int route_pf;            /* load route table entries ahead (large tables) */
+	int route_pf;            /* load route table entries ahead (routes by tables) */
+	const uint32_t *far;     /* per directed link, the node it leads to (pf_routes_far) */
 	struct sim_bucket ring[SIM_RING], cur;
 	uint64_t ring_n;
 	struct sim_chunk *free_chunk, **slab; /* the pool of chunks, and its slabs */
