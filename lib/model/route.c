@@ -39,61 +39,16 @@
 
 #include "pf_internal.h"
 #include "pf_model.h"
+#include "pf_routes.h"
 
 #define NONE UINT32_MAX
 
-/* A set of candidates: one link (cnt 1: first is the directed link), or cnt links at pool[first]. */
-struct pf_rset {
-	uint32_t cnt, first;
-};
-
-struct pf_routes {
-	uint32_t naccels, nnodes;
-	int wide;              /* rows hold uint32_t (1) or uint16_t (0) */
-	int big;               /* the rows are too large to stay in a core's cache: worth prefetching */
-	void **row;            /* per node: local set number per destination accelerator, or NULL */
-	uint32_t *uniform;     /* per node without a row: its local set number for every destination */
-	uint32_t *node_first;  /* per node: global number of its local set 1 (0 = no candidates) */
-	struct pf_rset *set;   /* per global set: its candidates */
-	uint32_t *pool;        /* candidate directed links */
-	uint32_t *far;         /* per directed link: the node it leads to (a compact copy of links[]) */
-	uint8_t *retimer;      /* per node: 1 for a retimer */
-	/* dimension-order routing */
-	int dor;
-	int ndims;
-	int dim[3];            /* which coord[] index each used dimension is */
-	uint32_t size[3];
-	uint32_t *dor_dlink;   /* [accel][dim][dir] first directed link towards the neighbour, NONE */
-};
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
 
 static uint32_t far_of(podfab_topo_t t, uint32_t dlink)
 {
 	const podfab_link_t *lk = &t->links[dlink >> 1];
 	return (dlink & 1u) ? lk->a : lk->b;
-}
-
-static uint32_t dlink_from(podfab_topo_t t, uint32_t l, uint32_t v)
-{
-	return 2u * l + (t->links[l].a == v ? 0u : 1u);
-}
-
-/* A retimer's other link than `in`. */
-static uint32_t retimer_out(podfab_topo_t t, uint32_t r, uint32_t in)
-{
-	const podfab_node_t *nd = &t->nodes[r];
-	return nd->port_link[0] == in ? nd->port_link[1] : nd->port_link[0];
 }
 
 /* ---- build state ---------------------------------------------------------- */
@@ -171,17 +126,17 @@ static int build_logical(struct build *b)
 		for (uint32_t p = 0; p < nd->nports; p++) {
 			uint32_t l = nd->port_link[p], cur = v, w = 0;
 			int up = 1;
-			uint32_t first = dlink_from(t, l, v);
+			uint32_t first = pf_rt_dlink_from(t, l, v);
 			for (;;) {
 				if (!t->links[l].up)
 					up = 0;
 				w++;
-				uint32_t u = far_of(t, dlink_from(t, l, cur));
+				uint32_t u = far_of(t, pf_rt_dlink_from(t, l, cur));
 				if (t->nodes[u].kind != PODFAB_NODE_RETIMER || w > n) {
 					cur = u;
 					break;
 				}
-				l = retimer_out(t, u, l);
+				l = pf_rt_retimer_out(t, u, l);
 				cur = u;
 			}
 			if (!up || t->nodes[cur].kind == PODFAB_NODE_RETIMER)
@@ -243,9 +198,9 @@ static int search(struct build *b, uint32_t s)
 
 static uint32_t set_hash(uint32_t node, const uint32_t *c, uint32_t n)
 {
-	uint64_t h = mix64(node + 0x9e3779b97f4a7c15ull);
+	uint64_t h = pf_rt_mix64(node + 0x9e3779b97f4a7c15ull);
 	for (uint32_t i = 0; i < n; i++)
-		h = mix64(h ^ c[i]);
+		h = pf_rt_mix64(h ^ c[i]);
 	return (uint32_t)h;
 }
 
@@ -331,13 +286,6 @@ static void row_set(struct pf_routes *r, uint32_t v, uint32_t d, uint32_t local)
 		((uint32_t *)r->row[v])[d] = local;
 	else
 		((uint16_t *)r->row[v])[d] = (uint16_t)local;
-}
-
-static uint32_t row_get(const struct pf_routes *r, uint32_t v, uint32_t d)
-{
-	if (!r->row[v])
-		return r->uniform[v];
-	return r->wide ? ((const uint32_t *)r->row[v])[d] : ((const uint16_t *)r->row[v])[d];
 }
 
 /* Fill every node's entry for destination accelerator d (dist is from d). */
@@ -493,11 +441,11 @@ static int dor_setup(podfab_topo_t t, struct pf_routes *r)
 			int up = 1;
 			for (;;) {
 				up &= t->links[l].up != 0;
-				uint32_t u = far_of(t, dlink_from(t, l, cur));
+				uint32_t u = far_of(t, pf_rt_dlink_from(t, l, cur));
 				cur = u;
 				if (t->nodes[u].kind != PODFAB_NODE_RETIMER || ++steps > t->nnodes)
 					break;
-				l = retimer_out(t, u, l);
+				l = pf_rt_retimer_out(t, u, l);
 			}
 			const podfab_node_t *un = &t->nodes[cur];
 			if (un->kind != PODFAB_NODE_ACCEL)
@@ -521,7 +469,7 @@ static int dor_setup(podfab_topo_t t, struct pf_routes *r)
 				continue;
 			/* Keep the first chain found, unless it is down and this one is up. */
 			if (*slot == NONE || (up && !t->links[*slot >> 1].up))
-				*slot = dlink_from(t, nd->port_link[p], v);
+				*slot = pf_rt_dlink_from(t, nd->port_link[p], v);
 		}
 	}
 	r->dor = 1;
@@ -559,7 +507,7 @@ static int dor_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src, u
 				cur = u;
 				if (t->nodes[u].kind != PODFAB_NODE_RETIMER)
 					break;
-				dl = dlink_from(t, retimer_out(t, u, l), u);
+				dl = pf_rt_dlink_from(t, pf_rt_retimer_out(t, u, l), u);
 			}
 			if (t->nodes[cur].kind != PODFAB_NODE_ACCEL)
 				return -1;
@@ -692,7 +640,7 @@ static int build_tables(struct build *b)
 		for (uint32_t d = 0; d < A && uni; d++) {
 			if ((int32_t)d == own)
 				continue;
-			uint32_t x = row_get(r, v, d);
+			uint32_t x = pf_rt_row_get(r, v, d);
 			if (first == NONE)
 				first = x;
 			else if (x != first)
@@ -763,24 +711,6 @@ int pf_routes_build(podfab_topo_t t)
 	return 0;
 }
 
-/* The directed link a message at non-retimer node cur takes towards accelerator dst, or NONE (no candidates). */
-static inline uint32_t table_step(podfab_topo_t t, const struct pf_routes *r, uint32_t cur, uint32_t dst,
-				  uint64_t flow)
-{
-	uint32_t local = row_get(r, cur, dst);
-	if (!local)
-		return NONE;
-	const struct pf_rset *set = &r->set[r->node_first[cur] + local - 1];
-	uint32_t n = set->cnt, i;
-	if (n == 1)
-		return set->first;
-	if (t->spray_address)
-		i = (uint32_t)((flow >> 8) % n);
-	else
-		i = (uint32_t)(mix64(flow ^ mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
-	return r->pool[set->first + i];
-}
-
 static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src, uint32_t dst, uint64_t flow,
 		       podfab_hop_t *hops, int max)
 {
@@ -789,10 +719,10 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	while (cur != dn) {
 		uint32_t dl;
 		if (r->retimer[cur]) {
-			uint32_t l = retimer_out(t, cur, in);
-			dl = dlink_from(t, l, cur);
+			uint32_t l = pf_rt_retimer_out(t, cur, in);
+			dl = pf_rt_dlink_from(t, l, cur);
 		} else {
-			dl = table_step(t, r, cur, dst, flow);
+			dl = pf_rt_table_step(t, r, cur, dst, flow);
 			if (dl == NONE) {
 				if (count == 0)
 					return pf_err(PODFAB_EUNREACHABLE,
@@ -828,19 +758,6 @@ const uint32_t *pf_routes_far(podfab_topo_t t)
 	return t->routes ? t->routes->far : NULL;
 }
 
-/* The directed link accelerator node cur (not dst's) takes by dimension order towards accelerator dst. */
-static inline uint32_t dor_step(podfab_topo_t t, const struct pf_routes *r, uint32_t cur, uint32_t dst)
-{
-	const podfab_node_t *cn = &t->nodes[cur], *dn = &t->nodes[t->accel_node[dst]];
-	for (int i = 0; i < r->ndims; i++) {
-		uint32_t sz = r->size[i], k = (uint32_t)r->dim[i];
-		uint32_t f = ((uint32_t)dn->coord[k] + sz - (uint32_t)cn->coord[k]) % sz;
-		if (f)
-			return r->dor_dlink[(uint32_t)cn->accel * 6 + (uint32_t)i * 2 + (f <= sz - f ? 0 : 1)];
-	}
-	return NONE;
-}
-
 /*
  * Routing hop by hop: the route pf_routes_query(t, src, dst, flow) gives, a
  * link at a time, for a caller that moves many messages and would rather
@@ -864,10 +781,10 @@ int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 	uint32_t cur = t->accel_node[src];
 	if (r->dor && dor_query(t, r, src, dst, NULL, 0) >= 0) {
 		*mode = PF_ROUTE_DOR;
-		*dlink = dor_step(t, r, cur, dst);
+		*dlink = pf_rt_dor_step(t, r, cur, dst);
 		return 0;
 	}
-	uint32_t dl = r->retimer[cur] ? NONE : table_step(t, r, cur, dst, flow);
+	uint32_t dl = r->retimer[cur] ? NONE : pf_rt_table_step(t, r, cur, dst, flow);
 	if (dl == NONE)
 		return pf_err(PODFAB_EUNREACHABLE, "no route from accelerator %u to %u (no path over links that are up)",
 			      src, dst);
@@ -877,14 +794,7 @@ int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 
 uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t flow, uint32_t mode)
 {
-	const struct pf_routes *r = t->routes;
-	uint32_t cur = r->far[dlink];
-	if (cur == t->accel_node[dst])
-		return PF_ROUTE_END;
-	if (r->retimer[cur])
-		return dlink_from(t, retimer_out(t, cur, dlink >> 1), cur);
-	uint32_t dl = mode & PF_ROUTE_DOR ? dor_step(t, r, cur, dst) : table_step(t, r, cur, dst, flow);
-	return dl == NONE ? PF_ROUTE_BROKEN : dl;
+	return pf_routes_next_inline(t, dlink, dst, flow, mode);
 }
 
 void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst)

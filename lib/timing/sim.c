@@ -29,6 +29,7 @@
 
 #include "pf_internal.h"
 #include "pf_model.h"
+#include "pf_routes.h"
 #include "pf_timing.h"
 #include "sim_internal.h"
 
@@ -642,7 +643,8 @@ static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
 			return rc;
 	}
 	uint32_t to = resp ? o->in.src : o->in.dst;
-	uint32_t nd = pf_routes_next(s->topo, dl, to, ((uint64_t)g->op << 20) + off, g->dl & MSG_DOR ? PF_ROUTE_DOR : 0);
+	uint32_t nd = pf_routes_next_inline(s->topo, dl, to, ((uint64_t)g->op << 20) + off,
+					    g->dl & MSG_DOR ? PF_ROUTE_DOR : 0);
 	if (nd == PF_ROUTE_END)
 		return arrive(s, g, next); /* the last element is an accelerator: store-and-forward */
 	if (pf_unlikely(nd == PF_ROUTE_BROKEN))
