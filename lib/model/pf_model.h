@@ -79,8 +79,6 @@ int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, uint32_t *dlink,
 		    uint32_t *mode);
 uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t flow, uint32_t mode);
-/* Start loading what pf_routes_next(t, dlink, dst, ...) reads from the tables (where they are large). */
-void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst);
 int pf_routes_prefetchable(podfab_topo_t t);
 /* Per directed link, the node it leads to (valid while the routes are). */
 const uint32_t *pf_routes_far(podfab_topo_t t);

@@ -19,7 +19,6 @@ struct pf_rset {
 struct pf_routes {
 	uint32_t naccels, nnodes;
 	int wide;              /* rows hold uint32_t (1) or uint16_t (0) */
-	int big;               /* the rows are too large to stay in a core's cache: worth prefetching */
 	void **row;            /* per node: local set number per destination accelerator, or NULL */
 	uint32_t *uniform;     /* per node without a row: its local set number for every destination */
 	uint32_t *node_first;  /* per node: global number of its local set 1 (0 = no candidates) */
@@ -107,6 +106,27 @@ static inline uint32_t pf_routes_next_inline(podfab_topo_t t, uint32_t dlink, ui
 		return pf_rt_dlink_from(t, pf_rt_retimer_out(t, cur, dlink >> 1), cur);
 	uint32_t dl = mode & PF_ROUTE_DOR ? pf_rt_dor_step(t, r, cur, dst) : pf_rt_table_step(t, r, cur, dst, flow);
 	return dl == PF_RT_NONE ? PF_ROUTE_BROKEN : dl;
+}
+
+/*
+ * Start loading what pf_routes_next_inline(t, dlink, dst, ...) reads from
+ * the tables: stage 0, the entry of dlink's far end for dst; stage 1 (a
+ * little later, when that entry has come), the candidate set it names.
+ */
+static inline void pf_routes_next_prefetch_inline(podfab_topo_t t, uint32_t dlink, uint32_t dst, int stage)
+{
+	const struct pf_routes *r = t->routes;
+	uint32_t cur = r->far[dlink];
+	const void *row = r->row[cur];
+	if (stage == 0) {
+		if (row)
+			__builtin_prefetch(r->wide ? (const void *)&((const uint32_t *)row)[dst]
+						   : (const void *)&((const uint16_t *)row)[dst]);
+		return;
+	}
+	uint32_t local = pf_rt_row_get(r, cur, dst);
+	if (local)
+		__builtin_prefetch(&r->set[r->node_first[cur] + local - 1]);
 }
 
 #endif /* PF_ROUTES_H */

@@ -652,10 +652,6 @@ static int build_tables(struct build *b)
 			r->uniform[v] = first == NONE ? 0 : first;
 		}
 	}
-	size_t rows = 0;
-	for (uint32_t v = 0; v < n; v++)
-		rows += r->row[v] ? (size_t)A * esz : 0;
-	r->big = rows > ((size_t)1 << 20);
 	/* Number the sets node by node: global = node_first[v] + local - 1. */
 	uint32_t g = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -747,7 +743,7 @@ static int table_query(podfab_topo_t t, const struct pf_routes *r, uint32_t src,
 	return count;
 }
 
-/* Whether pf_routes_next_prefetch does anything for this topology (routes by tables). */
+/* Whether pf_routes_next_prefetch_inline (pf_routes.h) is worth calling: routes by tables. */
 int pf_routes_prefetchable(podfab_topo_t t)
 {
 	return t->routes && !t->routes->dor;
@@ -795,16 +791,6 @@ int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 uint32_t pf_routes_next(podfab_topo_t t, uint32_t dlink, uint32_t dst, uint64_t flow, uint32_t mode)
 {
 	return pf_routes_next_inline(t, dlink, dst, flow, mode);
-}
-
-void pf_routes_next_prefetch(podfab_topo_t t, uint32_t dlink, uint32_t dst)
-{
-	const struct pf_routes *r = t->routes;
-	uint32_t cur = r->far[dlink];
-	const void *row = r->row[cur];
-	if (row)
-		__builtin_prefetch(r->wide ? (const void *)&((const uint32_t *)row)[dst]
-					   : (const void *)&((const uint16_t *)row)[dst]);
 }
 
 int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, podfab_hop_t *hops,

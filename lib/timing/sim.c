@@ -726,11 +726,11 @@ static int sort_group(podfab_sim_t s, struct sim_msg *const *p, uint32_t *ord, u
 	return 0;
 }
 
-/* A message about to run: start loading the table entry that routes it on from link dl's far end. */
-static inline void prefetch_route(podfab_sim_t s, const struct sim_msg *g)
+/* A message about to run: start loading what routes it on from link dl's far end (stage: see pf_routes.h). */
+static inline void prefetch_route(podfab_sim_t s, const struct sim_msg *g, int stage)
 {
 	const struct sim_op *o = &s->ops[g->op];
-	pf_routes_next_prefetch(s->topo, g->dl & MSG_DL, g->dl & MSG_RESP ? o->in.src : o->in.dst);
+	pf_routes_next_prefetch_inline(s->topo, g->dl & MSG_DL, g->dl & MSG_RESP ? o->in.src : o->in.dst, stage);
 }
 
 /* Run messages ptr[0..n) (all in window s->cw): group them by link, each link's in time order. */
@@ -796,8 +796,10 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 				pf_sim_prefetch_op(s, m->op);
 				__builtin_prefetch(&s->far[m->dl & MSG_DL]);
 			}
-			if (s->route_pf && j + 5 < n)
-				prefetch_route(s, ptr[ord[j + 5]]);
+			if (s->route_pf && j + 6 < n)
+				prefetch_route(s, ptr[ord[j + 6]], 0);
+			if (s->route_pf && j + 3 < n)
+				prefetch_route(s, ptr[ord[j + 3]], 1);
 			int rc = on_hop(s, ptr[ord[j]], d);
 			if (rc)
 				return rc;
