@@ -109,6 +109,26 @@ static inline uint32_t pf_routes_next_inline(podfab_topo_t t, uint32_t dlink, ui
 }
 
 /*
+ * pf_routes_first (pf_model.h) for a caller that has checked src and dst
+ * (both below the number of accelerators): the same results, the routes by
+ * dimension order and the errors through pf_routes_first itself.
+ */
+static inline int pf_routes_first_inline(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow,
+					 uint32_t *dlink, uint32_t *mode)
+{
+	const struct pf_routes *r = t->routes;
+	if (src == dst || r->dor)
+		return pf_routes_first(t, src, dst, flow, dlink, mode);
+	uint32_t cur = t->accel_node[src];
+	uint32_t dl = r->retimer[cur] ? PF_RT_NONE : pf_rt_table_step(t, r, cur, dst, flow);
+	if (dl == PF_RT_NONE)
+		return pf_routes_first(t, src, dst, flow, dlink, mode);
+	*dlink = dl;
+	*mode = 0;
+	return 0;
+}
+
+/*
  * Start loading what pf_routes_next_inline(t, dlink, dst, ...) reads from
  * the tables: stage 0, the entry of dlink's far end for dst; stage 1 (a
  * little later, when that entry has come), the candidate set it names.

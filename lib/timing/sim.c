@@ -504,7 +504,7 @@ static int send(podfab_sim_t s, uint32_t op, uint32_t req, uint32_t flags, uint3
 		double t)
 {
 	uint32_t dl = 0, mode = 0;
-	int rc = pf_routes_first(s->topo, a, b, flow, &dl, &mode);
+	int rc = pf_routes_first_inline(s->topo, a, b, flow, &dl, &mode);
 	if (rc < 0)
 		return rc;
 	struct sim_msg g;
