@@ -74,10 +74,8 @@ static inline uint32_t pf_rt_table_step(podfab_topo_t t, const struct pf_routes 
 	uint32_t n = set->cnt, i;
 	if (n == 1)
 		return set->first;
-	if (t->spray_address)
-		i = (uint32_t)((flow >> 8) % n);
-	else
-		i = (uint32_t)(pf_rt_mix64(flow ^ pf_rt_mix64(t->seed ^ ((uint64_t)cur << 32 | dst))) % n);
+	uint64_t h = t->spray_address ? flow >> 8 : pf_rt_mix64(flow ^ pf_rt_mix64(t->seed ^ ((uint64_t)cur << 32 | dst)));
+	i = (n & (n - 1)) == 0 ? (uint32_t)(h & (n - 1)) : (uint32_t)(h % n); /* the same; no division for 2^k */
 	return r->pool[set->first + i];
 }
 
