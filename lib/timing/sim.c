@@ -480,6 +480,8 @@ static inline struct sim_msg *slot(podfab_sim_t s, double t, int *far)
 	}
 	b->n++;
 	s->ring_n++;
+	if (c->n + 4 < SIM_CHUNK)
+		__builtin_prefetch(&c->m[c->n + 4], 1); /* the bucket's next cache lines, to be written */
 	return &c->m[c->n++];
 }
 
