@@ -754,6 +754,18 @@ const uint32_t *pf_routes_far(podfab_topo_t t)
 	return t->routes ? t->routes->far : NULL;
 }
 
+/* A query's arguments: 0, or the error. */
+static int routes_check(podfab_topo_t t, uint32_t src, uint32_t dst)
+{
+	const struct pf_routes *r = t->routes;
+	if (!r)
+		return pf_err(PODFAB_EINVAL, "the topology has no routes (podfab_topo_finish)");
+	if (src >= r->naccels || dst >= r->naccels)
+		return pf_err(PODFAB_EACCEL, "accelerator %u is outside [0, %u)", src >= r->naccels ? src : dst,
+			      r->naccels);
+	return 0;
+}
+
 /*
  * Routing hop by hop: the route pf_routes_query(t, src, dst, flow) gives, a
  * link at a time, for a caller that moves many messages and would rather
@@ -766,11 +778,9 @@ int pf_routes_first(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 		    uint32_t *mode)
 {
 	const struct pf_routes *r = t->routes;
-	if (!r)
-		return pf_err(PODFAB_EINVAL, "the topology has no routes (podfab_topo_finish)");
-	if (src >= r->naccels || dst >= r->naccels)
-		return pf_err(PODFAB_EACCEL, "accelerator %u is outside [0, %u)", src >= r->naccels ? src : dst,
-			      r->naccels);
+	int rc = routes_check(t, src, dst);
+	if (rc)
+		return rc;
 	*mode = 0;
 	if (src == dst)
 		return 1;
@@ -797,11 +807,9 @@ int pf_routes_query(podfab_topo_t t, uint32_t src, uint32_t dst, uint64_t flow, 
 		    int max)
 {
 	const struct pf_routes *r = t->routes;
-	if (!r)
-		return pf_err(PODFAB_EINVAL, "the topology has no routes (podfab_topo_finish)");
-	if (src >= r->naccels || dst >= r->naccels)
-		return pf_err(PODFAB_EACCEL, "accelerator %u is outside [0, %u)", src >= r->naccels ? src : dst,
-			      r->naccels);
+	int rc = routes_check(t, src, dst);
+	if (rc)
+		return rc;
 	if (src == dst)
 		return 0;
 	if (max < 0)

@@ -9,7 +9,7 @@
 
 #include "pf_timing.h"
 
-#define SIM_MAX_HOPS 32
+#define SIM_MAX_HOPS 32 /* the flow-level mode keeps whole routes; the request level routes hop by hop */
 #define NONE32 UINT32_MAX
 
 /* An operation; what a request's arrival reads (nreq, left, in, ready) comes first, in one cache line. */
