@@ -12,7 +12,11 @@
 #define SIM_MAX_HOPS 32 /* the flow-level mode keeps whole routes; the request level routes hop by hop */
 #define NONE32 UINT32_MAX
 
-/* An operation; what a request's arrival reads (nreq, left, in, ready) comes first, in one cache line. */
+/*
+ * An operation (80 bytes: it may straddle two cache lines, which
+ * pf_sim_prefetch_op loads both of).  Every hop of its messages reads its
+ * ends, kind and size (in); an arrival, nreq, left and complete.
+ */
 struct sim_op {
 	uint32_t nreq, left;
 	podfab_sim_op_t in;
