@@ -176,6 +176,10 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->gend);
 	free(s->gl);
 	free(s->gkey);
+	for (uint32_t i = 0; i < SIM_RING; i++)
+		free(s->evq[i].e);
+	free(s->evs);
+	free(s->evcnt);
 	free(s->heap);
 	big_free(s->lat);
 	free(s->trace);
@@ -370,14 +374,39 @@ static void heap_pop(podfab_sim_t s)
 	h[i] = e;
 }
 
-_Static_assert(sizeof(struct sim_msg) == 32, "two messages to a cache line");
-_Static_assert(sizeof(struct sim_chunk) == 16384, "a chunk is 16 KiB");
-
 static inline uint64_t win_of(const podfab_sim_t s, double t)
 {
 	double w = t * s->inv_width;
 	return w < 9.0e18 ? (uint64_t)w : (uint64_t)9e18;
 }
+
+/*
+ * An accelerator's event (kind | index) at t: into the calendar when its
+ * window is one of the next SIM_RING after the one being run, or else into
+ * the heap (see run_window).
+ */
+static int ev_add(podfab_sim_t s, double t, uint32_t ki)
+{
+	uint32_t seq = s->seq++;
+	uint64_t w = win_of(s, t);
+	if (pf_unlikely(w <= s->cw || w - s->cw >= SIM_RING))
+		return heap_push(s, t, seq, ki);
+	struct sim_evq *q = &s->evq[w & (SIM_RING - 1)];
+	if (pf_unlikely(q->n == q->cap)) {
+		uint32_t cap = q->cap ? 2 * q->cap : 64;
+		struct sim_ev *e = cap > q->cap ? realloc(q->e, (size_t)cap * sizeof *e) : NULL;
+		if (!e)
+			return pf_err(PODFAB_ENOMEM, "%u events in one window", q->n);
+		q->e = e;
+		q->cap = cap;
+	}
+	q->e[q->n++] = (struct sim_ev){t, seq, ki};
+	s->nevq++;
+	return 0;
+}
+
+_Static_assert(sizeof(struct sim_msg) == 32, "two messages to a cache line");
+_Static_assert(sizeof(struct sim_chunk) == 16384, "a chunk is 16 KiB");
 
 /* The overflow heap (messages more than SIM_RING windows ahead): a binary heap of messages. */
 static int ovf_push(podfab_sim_t s, const struct sim_msg *g)
@@ -583,7 +612,7 @@ static int op_done(podfab_sim_t s, uint32_t id, double t)
 		double at = t + s->ops[ch].in.delay;
 		if (s->ops[ch].in.t > at)
 			at = s->ops[ch].in.t;
-		int rc = heap_push(s, at, s->seq++, EV_READY | ch);
+		int rc = ev_add(s, at, EV_READY | ch);
 		if (rc)
 			return rc;
 	}
@@ -624,7 +653,7 @@ static int arrive(podfab_sim_t s, const struct sim_msg *g, double t)
 	if (t > o->complete)
 		o->complete = t;
 	if (--o->left == 0)
-		return heap_push(s, o->complete, s->seq++, EV_DONE | op);
+		return ev_add(s, o->complete, EV_DONE | op);
 	return 0;
 }
 
@@ -975,21 +1004,94 @@ static int roots_merge_init(podfab_sim_t s)
 	return 0;
 }
 
-/* Run window s->cw: the accelerators' events in it, then its messages link by link. */
+/*
+ * The events e[0..n) of window s->cw in (time, sequence) order, in s->evs:
+ * placed by a counting sort on their times' places in the window, then put
+ * in order among neighbours by an insertion sort (about one per place).
+ */
+static const struct sim_ev *sort_events(podfab_sim_t s, const struct sim_ev *e, uint32_t n)
+{
+	uint32_t nb = 1;
+	while (nb < n && nb < (1u << 20))
+		nb <<= 1;
+	if (n > s->cap_evs) {
+		uint32_t cap = n;
+		struct sim_ev *v = realloc(s->evs, (size_t)cap * sizeof *v);
+		if (v)
+			s->evs = v;
+		uint32_t *c = realloc(s->evcnt, (2 * (size_t)cap + 1) * sizeof *c); /* nb < 2n */
+		if (c)
+			s->evcnt = c;
+		if (!v || !c) {
+			pf_err(PODFAB_ENOMEM, "sorting %u events", n);
+			return NULL;
+		}
+		s->cap_evs = cap;
+	}
+	struct sim_ev *v = s->evs;
+	uint32_t *cnt = s->evcnt;
+	if (n <= 8) {
+		memcpy(v, e, n * sizeof *v);
+	} else {
+		double t0 = (double)s->cw * s->width, scale = (double)nb * s->inv_width;
+		memset(cnt, 0, (nb + 1) * sizeof *cnt);
+		for (uint32_t i = 0; i < n; i++)
+			cnt[sub_of(e[i].t, t0, scale, nb) + 1]++;
+		for (uint32_t k = 0; k < nb; k++)
+			cnt[k + 1] += cnt[k];
+		for (uint32_t i = 0; i < n; i++)
+			v[cnt[sub_of(e[i].t, t0, scale, nb)]++] = e[i];
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		if (!ev_before(&v[i], &v[i - 1]))
+			continue;
+		struct sim_ev x = v[i];
+		uint32_t j = i;
+		do {
+			v[j] = v[j - 1];
+			j--;
+		} while (j > 0 && ev_before(&x, &v[j - 1]));
+		v[j] = x;
+	}
+	return v;
+}
+
+/*
+ * Run window s->cw: the accelerators' events in it, then its messages link
+ * by link.  The events come in (time, sequence) order from three places:
+ * the operations without a dependency (first at a tie of time), the
+ * window's list in the calendar, sorted, and the heap (events made for this
+ * window while it runs, or that were further ahead than the calendar).
+ */
 static int run_window(podfab_sim_t s)
 {
+	struct sim_evq *q = &s->evq[s->cw & (SIM_RING - 1)];
+	const struct sim_ev *e = NULL;
+	uint32_t ne = q->n, i = 0;
+	if (ne) {
+		if (!(e = sort_events(s, q->e, ne)))
+			return -PODFAB_ENOMEM;
+		s->nevq -= ne;
+		q->n = 0; /* nothing is added to this window's list while it runs */
+	}
 	for (;;) {
-		const struct sim_ev *h = s->heap + HEAP_OFF;
-		int root = s->nrh && (!s->nheap || s->rh[0].t <= h->t);
-		double t = root ? s->rh[0].t : s->nheap ? h->t : INFINITY;
+		const struct sim_ev *x = i < ne ? &e[i] : NULL, *h = s->heap + HEAP_OFF;
+		int from_heap = s->nheap && (!x || ev_before(h, x));
+		if (from_heap)
+			x = h;
+		int root = s->nrh && (!x || s->rh[0].t <= x->t);
+		double t = root ? s->rh[0].t : x ? x->t : INFINITY;
 		if (!(t < INFINITY) || win_of(s, t) > s->cw)
 			break;
 		int rc;
 		if (root) {
 			rc = make_ready(s, root_pop(s), t);
 		} else {
-			uint32_t ki = h->ki;
-			heap_pop(s);
+			uint32_t ki = x->ki;
+			if (from_heap)
+				heap_pop(s);
+			else
+				i++;
 			rc = (ki & EV_KIND) == EV_DONE ? op_done(s, ki & EV_INDEX, t) : make_ready(s, ki & EV_INDEX, t);
 		}
 		if (rc)
@@ -1024,13 +1126,13 @@ static int next_window(podfab_sim_t s, int first)
 		na = w < na ? w : na;
 	}
 	uint64_t w = first ? s->cw : s->cw + 1;
-	if (!s->ring_n) {
+	if (!s->ring_n && !s->nevq) {
 		if (na == UINT64_MAX)
 			return 0;
 		if (na > w)
 			w = na;
 	} else {
-		while (w < na && !s->ring[w & (SIM_RING - 1)].n)
+		while (w < na && !s->ring[w & (SIM_RING - 1)].n && !s->evq[w & (SIM_RING - 1)].n)
 			w++;
 	}
 	s->cw = w;

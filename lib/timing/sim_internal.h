@@ -76,6 +76,12 @@ struct sim_ev {
 #define EV_INDEX 0x7fffffffu
 #define HEAP_OFF 3 /* logical node i lives at heap[i + 3]: children 4i+1..4i+4 at 4i+4..4i+7 */
 
+/* The accelerators' events of one window, in the order they were made (see run_window in sim.c). */
+struct sim_evq {
+	struct sim_ev *e;
+	uint32_t n, cap;
+};
+
 /* A directed link's list of messages while a part of a window is grouped (valid when stamp is current). */
 struct sim_gl {
 	uint32_t stamp, head, tail, pad;
@@ -132,7 +138,17 @@ struct podfab_sim {
 	uint64_t cap_g;
 	struct sim_key *gkey;
 	uint64_t cap_key;
-	struct sim_ev *heap;     /* the accelerators' events; 64-byte aligned; see HEAP_OFF */
+	/*
+	 * The accelerators' events: those of the next SIM_RING windows by window
+	 * (a calendar), the others (further ahead, or made for the window being
+	 * run) in a heap, 64-byte aligned (see HEAP_OFF).
+	 */
+	struct sim_evq evq[SIM_RING];
+	uint64_t nevq;           /* events in the calendar */
+	struct sim_ev *evs;      /* a window's events, sorted */
+	uint32_t *evcnt;
+	uint32_t cap_evs;
+	struct sim_ev *heap;
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
 	struct sim_src *src;
