@@ -99,17 +99,6 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-/* xorshift128+: fast, and enough for drawing replays. */
-double pf_tm_uniform(struct pf_tm *tm)
-{
-	uint64_t s1 = tm->rng[0];
-	const uint64_t s0 = tm->rng[1];
-	tm->rng[0] = s0;
-	s1 ^= s1 << 23;
-	tm->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-	return (double)((tm->rng[1] + s0) >> 11) * 0x1.0p-53;
-}
-
 int pf_tm_init(struct pf_tm *tm, podfab_topo_t topo, struct pf_tm_link *links, struct pf_tm_accel *accels,
 	       uint64_t seed, uint32_t stream)
 {
@@ -172,11 +161,6 @@ void pf_tm_fini(struct pf_tm *tm)
 	tm->dl = NULL;
 	tm->egress = NULL;
 	tm->max_request = NULL;
-}
-
-static inline uint64_t to_ps(double ns)
-{
-	return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
 }
 
 /* One busy time per link: start = max(ready, busy); busy = start + occupy. */
@@ -243,73 +227,9 @@ static double reserve_cal(struct pf_tm *tm, uint32_t d, double ready, double occ
 	}
 }
 
-/*
- * One hop: the message (resp: a response) of `payload` bytes is ready to go
- * onto directed link d at `ready` (its head), its tail at *tail.  Reserves the
- * link, counts, and returns when the head may go on from the far element;
- * *tail is updated, *start (may be NULL) gets the start of serialisation.
- */
-static inline double hop(struct pf_tm *tm, uint32_t d, int resp, uint64_t payload, double ready, double *tail,
-			 double *start_out)
+double pf_tm_reserve(struct pf_tm *tm, uint32_t d, double ready, double occupy)
 {
-	const struct pf_tm_dl *p = &tm->dl[d];
-	struct pf_tm_link *L = &tm->links[d];
-	uint64_t bytes = (uint64_t)(resp ? p->resp_hdr : p->req_hdr) + payload, flits;
-	double w;
-	if (pf_likely(p->flit_payload)) { /* = podfab_encoding_flits / _wire_bytes, without the calls */
-		flits = (bytes + p->flit_payload - 1) / p->flit_payload;
-		w = (double)flits * p->wire_per_flit;
-	} else {
-		flits = bytes;
-		w = (double)bytes;
-	}
-	double ser = w * p->ns_per_byte;
-	uint32_t k = 0;
-	if (pf_unlikely(p->log_ok_per_byte < 0.0)) {
-		double fail = -expm1(w * p->log_ok_per_byte);
-		while (k < 1000u && pf_tm_uniform(tm) < fail)
-			k++;
-	}
-	double occupy = ser * (1.0 + k);
-	double start;
-	if (tm->local_busy) {
-		struct pf_tm_lctr *c = &tm->lctr[d];
-		start = c->busy > ready ? c->busy : ready;
-		c->busy = start + occupy;
-	} else {
-		start = tm->cal ? reserve_cal(tm, d, ready, occupy) : reserve(L, ready, occupy);
-	}
-	double redo = k * (ser + p->replay_ns);
-	double end = start + ser + redo;
-	if (end < *tail)
-		end = *tail;
-	double next = end + p->prop_ns + p->far_ns;
-	*tail = next;
-	if (p->head_cap > 0.0 && p->head_cap < w) /* cut-through: the head goes on */
-		next = start + p->head_cap * p->ns_per_byte + redo + p->prop_ns + p->far_ns;
-	if (tm->counters) {
-		struct pf_tm_lctr *c = &tm->lctr[d];
-		if (!c->dirty) {
-			c->dirty = 1;
-			tm->dirty[tm->ndirty++] = d;
-		}
-		c->messages++;
-		c->bytes += payload;
-		c->flits += flits * (1 + k);
-		c->busy_ps += to_ps(occupy);
-		c->wire_bytes += (uint64_t)(w * (1.0 + k) + 0.5);
-		c->queue_ps += start > ready ? to_ps(start - ready) : 0;
-		c->replays += k;
-	}
-	if (start_out)
-		*start_out = start;
-	return next;
-}
-
-double pf_tm_hop(struct pf_tm *tm, uint32_t dlink, int resp, uint64_t payload, double ready, double *tail,
-		 double *start)
-{
-	return hop(tm, dlink, resp, payload, ready, tail, start);
+	return tm->cal ? reserve_cal(tm, d, ready, occupy) : reserve(&tm->links[d], ready, occupy);
 }
 
 int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, int resp, uint64_t payload,
@@ -331,7 +251,7 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 	 */
 	double ready = t + tm->egress[src], tail = ready;
 	for (int i = 0; i < nh; i++)
-		ready = hop(tm, hops[i].dlink, resp, payload, ready, &tail, NULL);
+		ready = pf_tm_hop_inline(tm, hops[i].dlink, resp, payload, ready, &tail, NULL, 0);
 	*arrive = ready;
 	if (pf_unlikely(++tm->unflushed >= PF_TM_FLUSH_EVERY))
 		pf_tm_flush(tm);

@@ -43,6 +43,7 @@
 #ifndef PF_TIMING_H
 #define PF_TIMING_H
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -220,16 +221,6 @@ int pf_tm_message(struct pf_tm *tm, uint32_t src, uint32_t dst, uint64_t flow, i
 		  double t, double *arrive);
 
 /*
- * One hop of a message, for an event-driven caller (podfab-sim): the head is
- * ready to go onto directed link dlink at `ready`, its tail at *tail (start a
- * message with both at its send time + the sender's egress latency, tm->egress).
- * Returns when the head may go on from the far element; updates *tail; *start
- * (may be NULL) gets the start of serialisation on the link.
- */
-double pf_tm_hop(struct pf_tm *tm, uint32_t dlink, int resp, uint64_t payload, double ready, double *tail,
-		 double *start);
-
-/*
  * Time an operation from src to dst issued at t: req_bytes of data travel in
  * requests (writes, atomics' operands), resp_bytes in responses (reads,
  * fetched values); the larger is cut into requests of at most src's largest
@@ -256,8 +247,114 @@ static inline int pf_tm_check_faults(struct pf_tm *tm)
 	return 0;
 }
 
-/* Uniform double in [0, 1) from the engine's seeded generator. */
-double pf_tm_uniform(struct pf_tm *tm);
+/* Uniform double in [0, 1) from the engine's seeded generator (xorshift128+: fast, and enough for drawing replays). */
+static inline double pf_tm_uniform(struct pf_tm *tm)
+{
+	uint64_t s1 = tm->rng[0];
+	const uint64_t s0 = tm->rng[1];
+	tm->rng[0] = s0;
+	s1 ^= s1 << 23;
+	tm->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return (double)((tm->rng[1] + s0) >> 11) * 0x1.0p-53;
+}
+
+/* Picoseconds from nanoseconds, rounded (the counters' unit). */
+static inline uint64_t pf_tm_to_ps(double ns)
+{
+	return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
+}
+
+/*
+ * Wire bytes of one message (resp: a response) with `payload` bytes on
+ * directed link p, and its flits in *flits (its bytes on a link without
+ * flits): podfab_encoding_flits and _wire_bytes, without the calls.
+ */
+static inline double pf_tm_wire(const struct pf_tm_dl *p, int resp, uint64_t payload, uint64_t *flits)
+{
+	uint64_t bytes = (uint64_t)(resp ? p->resp_hdr : p->req_hdr) + payload;
+	if (__builtin_expect(!p->flit_payload, 0)) {
+		*flits = bytes;
+		return (double)bytes;
+	}
+	uint64_t up = bytes + p->flit_payload - 1;
+	*flits = up <= UINT32_MAX ? (uint32_t)up / p->flit_payload : up / p->flit_payload; /* 32 bits: quicker */
+	return (double)*flits * p->wire_per_flit;
+}
+
+/* Reserve directed link d shared with other engines (its busy time, or calendar): the start (engine.c). */
+double pf_tm_reserve(struct pf_tm *tm, uint32_t d, double ready, double occupy);
+
+/*
+ * One hop of a message (resp: a response) carrying `payload` bytes, inline
+ * for the callers that time many (pf_tm_message, podfab-sim): the head is
+ * ready to go onto directed link d at `ready`, its tail at *tail (start a
+ * message with both at its send time + the sender's egress latency,
+ * tm->egress).  Reserves the link and counts; returns when the head may go on
+ * from the far element; updates *tail; *start_out (may be NULL) gets the
+ * start of serialisation on the link.  local: 1 when the caller knows that
+ * tm->local_busy and tm->counters are both set (the offline simulator: one
+ * timeline, counted), which leaves the shared paths out; 0 reads them.
+ */
+static inline double pf_tm_hop_inline(struct pf_tm *tm, uint32_t d, int resp, uint64_t payload, double ready,
+				      double *tail, double *start_out, int local)
+{
+	const struct pf_tm_dl *p = &tm->dl[d];
+	uint64_t flits;
+	double w = pf_tm_wire(p, resp, payload, &flits);
+	double ser = w * p->ns_per_byte;
+	uint32_t k = 0;
+	if (__builtin_expect(p->log_ok_per_byte < 0.0, 0)) {
+		/*
+		 * Replays while a draw is below the chance of a bad message,
+		 * fail = 1 - e^x <= -x (x = w ln P(ok per byte) <= 0): a draw at
+		 * or above -x (a little more, for expm1's rounding) is no replay
+		 * without computing fail, which the draws then meet exactly as
+		 * they would have.
+		 */
+		double x = w * p->log_ok_per_byte, u = pf_tm_uniform(tm);
+		if (__builtin_expect(u < -x * (1.0 + 0x1p-40), 0)) {
+			double fail = -expm1(x);
+			if (u < fail) {
+				k = 1;
+				while (k < 1000u && pf_tm_uniform(tm) < fail)
+					k++;
+			}
+		}
+	}
+	double occupy = ser * (1.0 + k);
+	double start;
+	struct pf_tm_lctr *c = &tm->lctr[d];
+	if (local || tm->local_busy) {
+		start = c->busy > ready ? c->busy : ready;
+		c->busy = start + occupy;
+	} else {
+		start = pf_tm_reserve(tm, d, ready, occupy);
+	}
+	double redo = k * (ser + p->replay_ns);
+	double end = start + ser + redo;
+	if (end < *tail)
+		end = *tail;
+	double next = end + p->prop_ns + p->far_ns;
+	*tail = next;
+	if (p->head_cap > 0.0 && p->head_cap < w) /* cut-through: the head goes on */
+		next = start + p->head_cap * p->ns_per_byte + redo + p->prop_ns + p->far_ns;
+	if (local || tm->counters) {
+		if (!c->dirty) {
+			c->dirty = 1;
+			tm->dirty[tm->ndirty++] = d;
+		}
+		c->messages++;
+		c->bytes += payload;
+		c->flits += flits * (1 + k);
+		c->busy_ps += pf_tm_to_ps(occupy);
+		c->wire_bytes += (uint64_t)(w * (1.0 + k) + 0.5);
+		c->queue_ps += start > ready ? pf_tm_to_ps(start - ready) : 0;
+		c->replays += k;
+	}
+	if (start_out)
+		*start_out = start;
+	return next;
+}
 
 /* Probability that one codeword of n symbols fails when more than t of its symbols are wrong (p each). */
 double pf_tm_binomial_tail(uint32_t n, uint32_t t, double p);

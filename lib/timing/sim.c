@@ -1,7 +1,7 @@
 /*
  * sim.c - the offline simulator's core: operations, requests and responses as
  * events in time order across all flows, each hop timed by the engine
- * (pf_tm_hop) over private link state in one timeline.
+ * (pf_tm_hop_inline) over private link state in one timeline.
  *
  * Events, in (time, sequence) order (ties go in order of creation, so a run
  * repeats byte for byte):
@@ -666,7 +666,7 @@ static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
 	uint64_t chunk = o->in.bytes - off < mr ? o->in.bytes - off : mr;
 	uint64_t payload = o->in.kind == (resp ? PODFAB_SIM_WRITE : PODFAB_SIM_READ) ? 0 : chunk;
 	double start, tail = g->tail;
-	double next = pf_tm_hop(&s->tm, dl, (int)resp, payload, g->t, &tail, &start);
+	double next = pf_tm_hop_inline(&s->tm, dl, (int)resp, payload, g->t, &tail, &start, 1); /* local_busy, counters */
 	s->hops++;
 	if (pf_unlikely(g->dl & MSG_TRACED)) {
 		int rc = trace_add(s, g, dl, start, next);

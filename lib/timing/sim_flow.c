@@ -317,14 +317,7 @@ struct fl_msg {
 static inline struct fl_msg msg_on(const struct pf_tm_dl *p, int resp, uint64_t payload)
 {
 	struct fl_msg m;
-	uint64_t bytes = (uint64_t)(resp ? p->resp_hdr : p->req_hdr) + payload;
-	if (p->flit_payload) {
-		m.flits = (bytes + p->flit_payload - 1) / p->flit_payload;
-		m.w = (double)m.flits * p->wire_per_flit;
-	} else {
-		m.flits = bytes;
-		m.w = (double)bytes;
-	}
+	m.w = pf_tm_wire(p, resp, payload, &m.flits);
 	m.k = 0.0;
 	if (p->log_ok_per_byte < 0.0) {
 		double fail = -expm1(m.w * p->log_ok_per_byte);
@@ -333,11 +326,6 @@ static inline struct fl_msg msg_on(const struct pf_tm_dl *p, int resp, uint64_t 
 			m.k = 1000.0;
 	}
 	return m;
-}
-
-static inline uint64_t to_ps(double ns)
-{
-	return ns > 0 ? (uint64_t)(ns * 1000.0 + 0.5) : 0;
 }
 
 /* Count n messages of one shape on link d. */
@@ -351,7 +339,7 @@ static void count(struct flow *f, uint32_t d, int resp, uint64_t payload, uint64
 	c->messages += n;
 	c->bytes += n * payload;
 	c->flits += n * (uint64_t)((double)m.flits * (1.0 + m.k) + 0.5);
-	c->busy_ps += n * to_ps(m.w * p->ns_per_byte * (1.0 + m.k));
+	c->busy_ps += n * pf_tm_to_ps(m.w * p->ns_per_byte * (1.0 + m.k));
 	c->wire_bytes += n * (uint64_t)(m.w * (1.0 + m.k) + 0.5);
 	c->replays += (double)n * m.k;
 }
