@@ -164,16 +164,16 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	big_free(s->roots);
 	big_free(s->root_t);
 	free(s->rh);
+	free(s->rl);
 	for (uint32_t i = 0; i < s->nslab; i++)
 		big_free(s->slab[i]);
 	free(s->slab);
 	free(s->ovf);
 	free(s->gall);
 	free(s->gpart);
-	free(s->gnext);
+	free(s->gdl);
 	free(s->gord);
 	free(s->glink);
-	free(s->gend);
 	free(s->gl);
 	free(s->gkey);
 	for (uint32_t i = 0; i < SIM_RING; i++)
@@ -322,6 +322,16 @@ static inline int ev_before(const struct sim_ev *a, const struct sim_ev *b)
 static inline int msg_before(const struct sim_msg *a, const struct sim_msg *b)
 {
 	return a->t < b->t || (a->t == b->t && (int32_t)(a->seq - b->seq) < 0);
+}
+
+/* The same, 0 or 1 without branches (for a test that is rarely true). */
+static inline uint32_t msg_before_nb(const struct sim_msg *a, const struct sim_msg *b)
+{
+	return (uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & ((int32_t)(a->seq - b->seq) < 0));
+}
+static inline uint32_t ev_before_nb(const struct sim_ev *a, const struct sim_ev *b)
+{
+	return (uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & ((int32_t)(a->seq - b->seq) < 0));
 }
 
 static int heap_push(podfab_sim_t s, double t, uint32_t seq, uint32_t ki)
@@ -603,8 +613,7 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 static int op_done(podfab_sim_t s, uint32_t id, double t)
 {
 	struct sim_op *o = &s->ops[id];
-	if (t > s->end)
-		s->end = t;
+	s->end = t > s->end ? t : s->end;
 	struct sim_src *q = &s->src[o->in.src];
 	q->inflight--;
 	for (uint32_t c = 0; c < o->nchild; c++) {
@@ -703,14 +712,16 @@ static inline int on_hop(podfab_sim_t s, const struct sim_msg *g, uint32_t dl)
 	return 0;
 }
 
+#define SIM_SORT_SMALL 24 /* a link's messages of a part up to this many are sorted by insertion */
+
 static int grow_groups(podfab_sim_t s, uint64_t n)
 {
 	uint64_t cap = s->cap_g ? s->cap_g : 4096;
 	while (cap < n)
 		cap *= 2;
-	uint32_t *a = realloc(s->gnext, cap * sizeof *a);
+	uint32_t *a = realloc(s->gdl, cap * sizeof *a);
 	if (a)
-		s->gnext = a;
+		s->gdl = a;
 	uint32_t *b = realloc(s->gord, cap * sizeof *b);
 	if (b)
 		s->gord = b;
@@ -731,7 +742,7 @@ static int cmp_key(const void *a, const void *b)
 /* Sort ord[0..n) (indexes of p) by their messages' (time, sequence). */
 static int sort_group(podfab_sim_t s, struct sim_msg *const *p, uint32_t *ord, uint32_t n)
 {
-	if (n <= 24) {
+	if (n <= SIM_SORT_SMALL) {
 		for (uint32_t i = 1; i < n; i++) {
 			uint32_t x = ord[i], j = i;
 			while (j > 0 && msg_before(p[x], p[ord[j - 1]])) {
@@ -769,72 +780,92 @@ static int run_links(podfab_sim_t s, struct sim_msg **ptr, uint32_t n)
 {
 	if (n > s->cap_g && grow_groups(s, n))
 		return -PODFAB_ENOMEM;
-	if (pf_unlikely(++s->stamp == 0)) { /* wrapped: no list may look current */
+	if (pf_unlikely(++s->stamp == 0)) { /* wrapped: no count may look current */
 		memset(s->gl, 0, (2 * (size_t)s->topo->nlinks + 1) * sizeof *s->gl);
 		s->stamp = 1;
 	}
-	uint32_t stamp = s->stamp;
-	uint32_t ng = 0;
-	uint32_t *nx = s->gnext;
+	uint32_t stamp = s->stamp, ng = 0, *dl = s->gdl, *ord = s->gord, *glink = s->glink;
+	const int big = s->big;
+	/*
+	 * A counting sort by link, the links in the order they first appear:
+	 * count each link's messages (without a branch on whether it is new),
+	 * place the links, then the messages.
+	 */
 	for (uint32_t i = 0; i < n; i++) {
-		if (i + 16 < n)
+		if (big && i + 16 < n)
 			__builtin_prefetch(ptr[i + 16]);
-		if (i + 8 < n)
+		if (big && i + 8 < n)
 			__builtin_prefetch(&s->gl[ptr[i + 8]->dl & MSG_DL]);
-		struct sim_msg *m = ptr[i];
-		uint32_t d = m->dl & MSG_DL;
-		nx[i] = NONE32;
+		uint32_t d = ptr[i]->dl & MSG_DL;
 		struct sim_gl *l = &s->gl[d];
-		if (l->stamp != stamp) {
-			l->stamp = stamp;
-			l->head = i;
-			s->glink[ng++] = d;
-			if (ng <= 8) { /* the first links' state; the others' is fetched 8 links ahead */
-				__builtin_prefetch(&s->tm.dl[d]);
-				__builtin_prefetch(&s->tm.lctr[d]);
-			}
-		} else {
-			nx[l->tail] = i;
-		}
-		l->tail = i;
+		uint32_t fresh = l->stamp != stamp;
+		l->stamp = stamp;
+		l->cnt = (l->cnt & (fresh - 1)) + 1; /* 1 when fresh */
+		glink[ng] = d;
+		ng += fresh;
+		dl[i] = d;
 	}
-	uint32_t pos = 0;
-	for (uint32_t g = 0; g < ng; g++) {
-		uint32_t first = pos;
-		for (uint32_t x = s->gl[s->glink[g]].head; x != NONE32; x = nx[x])
-			s->gord[pos++] = x;
-		s->gend[g] = pos;
-		if (pos - first > 1) {
-			int rc = sort_group(s, ptr, s->gord + first, pos - first);
+	int large = 0;
+	for (uint32_t g = 0, pos = 0; g < ng; g++) {
+		struct sim_gl *l = &s->gl[glink[g]];
+		l->pos = pos;
+		pos += l->cnt;
+		large |= l->cnt > SIM_SORT_SMALL;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		ord[s->gl[dl[i]].pos++] = i;
+	/* Each link's messages in (time, sequence) order: the many of a link by keys, then the few by insertion. */
+	for (uint32_t g = 0; large && g < ng; g++) {
+		const struct sim_gl *l = &s->gl[glink[g]];
+		if (l->cnt > SIM_SORT_SMALL) {
+			int rc = sort_group(s, ptr, ord + l->pos - l->cnt, l->cnt);
 			if (rc)
 				return rc;
 		}
 	}
-	const uint32_t *ord = s->gord;
-	uint32_t j = 0;
-	for (uint32_t g = 0; g < ng; g++) {
-		uint32_t d = s->glink[g];
-		if (g + 8 < ng) {
-			uint32_t e = s->glink[g + 8];
+	for (uint32_t j = 1; j < n; j++) {
+		uint32_t x = ord[j], d = dl[x];
+		uint32_t out = (uint32_t)(dl[ord[j - 1]] == d) & msg_before_nb(ptr[x], ptr[ord[j - 1]]);
+		__asm__("" : "+r"(out)); /* one branch on the whole test, which is rarely true, not one on each half */
+		if (pf_likely(!out))
+			continue;
+		uint32_t k = j;
+		do {
+			ord[k] = ord[k - 1];
+			k--;
+		} while (k > 0 && dl[ord[k - 1]] == d && msg_before(ptr[x], ptr[ord[k - 1]]));
+		ord[k] = x;
+	}
+	if (big)
+		for (uint32_t j = 0; j < n && j < 8; j++) {
+			__builtin_prefetch(&s->tm.dl[dl[ord[j]]]);
+			__builtin_prefetch(&s->tm.lctr[dl[ord[j]]]);
+		}
+	/* Run them in that order, loading ahead what the next ones need. */
+	for (uint32_t j = 0; j < n; j++) {
+		if (big && j + 8 < n) {
+			uint32_t e = dl[ord[j + 8]];
 			__builtin_prefetch(&s->tm.dl[e]);
 			__builtin_prefetch(&s->tm.lctr[e]);
 		}
-		for (; j < s->gend[g]; j++) {
-			if (j + 12 < n)
-				__builtin_prefetch(ptr[ord[j + 12]]);
-			if (j + 9 < n) {
-				const struct sim_msg *m = ptr[ord[j + 9]];
-				pf_sim_prefetch_op(s, m->op);
+		if (big && j + 12 < n)
+			__builtin_prefetch(ptr[ord[j + 12]]);
+		if (j + 9 < n) { /* operations: many may be in flight whatever the model's size */
+			const struct sim_msg *m = ptr[ord[j + 9]];
+			pf_sim_prefetch_op(s, m->op);
+			if (big)
 				__builtin_prefetch(&s->far[m->dl & MSG_DL]);
-			}
-			if (s->route_pf && j + 6 < n)
-				prefetch_route(s, ptr[ord[j + 6]], 0);
-			if (s->route_pf && j + 3 < n)
-				prefetch_route(s, ptr[ord[j + 3]], 1);
-			int rc = on_hop(s, ptr[ord[j]], d);
-			if (rc)
-				return rc;
 		}
+		if (big && s->route_pf) {
+			if (j + 6 < n)
+				prefetch_route(s, ptr[ord[j + 6]], 0);
+			if (j + 3 < n)
+				prefetch_route(s, ptr[ord[j + 3]], 1);
+		}
+		uint32_t x = ord[j];
+		int rc = on_hop(s, ptr[x], dl[x]);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -933,35 +964,29 @@ static double lookahead(const podfab_sim_t s)
 
 /*
  * Operations without a dependency come from runs of them added in time
- * order (one per source for generated traffic), merged by a heap of the
- * runs' heads on (time, id): the same order as sorting them all, without a
- * pass over them before the run.
+ * order (one per source for generated traffic), merged on (time, id) by a
+ * tree of losers over the runs' heads: the same order as sorting them all,
+ * without a pass over them before the run, and one comparison per level of
+ * the tree for each operation.  rl[0] is the run at the head of the merge;
+ * rl[1..k) the losers of the tree's matches, the runs' heads its leaves
+ * k..2k-1.  A run that is done has the head (infinity, NONE32).
  */
 static inline int rh_before(const struct sim_rhead *a, const struct sim_rhead *b)
 {
 	return a->t < b->t || (a->t == b->t && a->id < b->id);
 }
 
-static void rh_down(podfab_sim_t s, uint32_t i)
+/* The head of the merge, or NULL when every run is done. */
+static inline const struct sim_rhead *root_head(const podfab_sim_t s)
 {
-	struct sim_rhead e = s->rh[i];
-	uint32_t n = s->nrh;
-	while (2 * i + 1 < n) {
-		uint32_t c = 2 * i + 1;
-		if (c + 1 < n && rh_before(&s->rh[c + 1], &s->rh[c]))
-			c++;
-		if (!rh_before(&s->rh[c], &e))
-			break;
-		s->rh[i] = s->rh[c];
-		i = c;
-	}
-	s->rh[i] = e;
+	return s->nrh ? &s->rh[s->rl[0]] : NULL;
 }
 
 /* The operation at the head of the merge; the run it came from moves on. */
 static inline uint32_t root_pop(podfab_sim_t s)
 {
-	struct sim_rhead *h = &s->rh[0];
+	uint32_t w = s->rl[0], k = s->nruns_m;
+	struct sim_rhead *h = &s->rh[w];
 	uint32_t id = h->id;
 	uint64_t p = ++h->pos;
 	if (p + 8 < h->end)
@@ -970,10 +995,18 @@ static inline uint32_t root_pop(podfab_sim_t s)
 		h->t = s->root_t[p];
 		h->id = s->roots[p];
 	} else {
-		*h = s->rh[--s->nrh];
+		h->t = INFINITY;
+		h->id = NONE32;
+		s->nrh--;
 	}
-	if (s->nrh > 1)
-		rh_down(s, 0);
+	for (uint32_t node = (w + k) >> 1; node > 0; node >>= 1) {
+		uint32_t o = s->rl[node];
+		const struct sim_rhead *a = &s->rh[o], *b = &s->rh[w];
+		uint32_t ob = -((uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & (a->id < b->id))); /* rh_before */
+		s->rl[node] = (w & ob) | (o & ~ob);                                                     /* no branches */
+		w = (o & ob) | (w & ~ob);
+	}
+	s->rl[0] = w;
 	return id;
 }
 
@@ -990,7 +1023,8 @@ static int roots_merge_init(podfab_sim_t s)
 	for (uint64_t i = 1; i < n; i++)
 		runs += s->root_t[i] < s->root_t[i - 1];
 	s->rh = malloc((runs + 1) * sizeof *s->rh);
-	if (!s->rh)
+	s->rl = malloc((2 * runs + 1) * sizeof *s->rl);
+	if (!s->rh || !s->rl)
 		return pf_err(PODFAB_ENOMEM, "%llu runs of operations", (unsigned long long)runs);
 	for (uint64_t i = 0; i < n;) {
 		uint64_t j = i + 1;
@@ -999,8 +1033,19 @@ static int roots_merge_init(podfab_sim_t s)
 		s->rh[s->nrh++] = (struct sim_rhead){s->root_t[i], s->roots[i], i, j};
 		i = j;
 	}
-	for (uint32_t i = s->nrh / 2; i-- > 0;)
-		rh_down(s, i);
+	/* The matches from the leaves up: win[] (after the losers) holds each match's winner. */
+	uint32_t k = s->nrh, *win = s->rl + k;
+	s->nruns_m = k;
+	s->rl[0] = 0;
+	for (uint32_t node = k; node-- > 1;) {
+		uint32_t a = 2 * node >= k ? 2 * node - k : win[2 * node];
+		uint32_t b = 2 * node + 1 >= k ? 2 * node + 1 - k : win[2 * node + 1];
+		int ab = rh_before(&s->rh[a], &s->rh[b]) || (!rh_before(&s->rh[b], &s->rh[a]) && a < b);
+		win[node] = ab ? a : b;
+		s->rl[node] = ab ? b : a;
+	}
+	if (k > 1)
+		s->rl[0] = win[1];
 	return 0;
 }
 
@@ -1043,7 +1088,7 @@ static const struct sim_ev *sort_events(podfab_sim_t s, const struct sim_ev *e, 
 			v[cnt[sub_of(e[i].t, t0, scale, nb)]++] = e[i];
 	}
 	for (uint32_t i = 1; i < n; i++) {
-		if (!ev_before(&v[i], &v[i - 1]))
+		if (pf_likely(!ev_before_nb(&v[i], &v[i - 1])))
 			continue;
 		struct sim_ev x = v[i];
 		uint32_t j = i;
@@ -1079,8 +1124,9 @@ static int run_window(podfab_sim_t s)
 		int from_heap = s->nheap && (!x || ev_before(h, x));
 		if (from_heap)
 			x = h;
-		int root = s->nrh && (!x || s->rh[0].t <= x->t);
-		double t = root ? s->rh[0].t : x ? x->t : INFINITY;
+		const struct sim_rhead *r = root_head(s);
+		int root = r && (!x || r->t <= x->t);
+		double t = root ? r->t : x ? x->t : INFINITY;
 		if (!(t < INFINITY) || win_of(s, t) > s->cw)
 			break;
 		int rc;
@@ -1116,7 +1162,7 @@ static int next_window(podfab_sim_t s, int first)
 {
 	uint64_t na = UINT64_MAX;
 	if (s->nrh)
-		na = win_of(s, s->rh[0].t);
+		na = win_of(s, root_head(s)->t);
 	if (s->nheap) {
 		uint64_t w = win_of(s, s->heap[HEAP_OFF].t);
 		na = w < na ? w : na;
@@ -1270,10 +1316,10 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 		size_t nd = 2 * (size_t)s->topo->nlinks + 1;
 		s->gl = calloc(nd, sizeof *s->gl);
 		s->glink = malloc(nd * sizeof *s->glink);
-		s->gend = malloc(nd * sizeof *s->gend);
-		if (!s->gl || !s->glink || !s->gend)
+		if (!s->gl || !s->glink)
 			return pf_err(PODFAB_ENOMEM, "simulator state for %u links", s->topo->nlinks);
 		s->route_pf = pf_routes_prefetchable(s->topo);
+		s->big = 2 * (uint64_t)s->topo->nlinks > SIM_SMALL_DLINKS;
 		s->far = pf_routes_far(s->topo);
 		s->width = lookahead(s);
 		s->inv_width = 1.0 / s->width;

@@ -56,6 +56,12 @@ struct sim_bucket {
 	struct sim_chunk *head, *tail;
 	uint64_t n;
 };
+/*
+ * Up to this many directed links, the links' state, routes and a window's
+ * messages stay in the cache (about 150 bytes each): loading them ahead costs
+ * more than it saves.
+ */
+#define SIM_SMALL_DLINKS 2048
 #define SIM_RING 4096 /* windows ahead kept in buckets; later messages wait in the overflow heap */
 
 /*
@@ -82,9 +88,9 @@ struct sim_evq {
 	uint32_t n, cap;
 };
 
-/* A directed link's list of messages while a part of a window is grouped (valid when stamp is current). */
+/* A directed link's messages while a part of a window is grouped by link (valid when stamp is current). */
 struct sim_gl {
-	uint32_t stamp, head, tail, pad;
+	uint32_t stamp, cnt, pos, pad;
 };
 
 /* The head of a run of operations without a dependency (sim.c). */
@@ -114,12 +120,14 @@ struct podfab_sim {
 	uint64_t nroots, cap_roots, nafter, total_req, nruns;
 	int roots_unsorted;      /* not in time order: nruns + 1 runs in order */
 	struct sim_rhead *rh;    /* the request-level run merges the runs: their heads */
-	uint32_t nrh;
+	uint32_t nrh;            /* runs not done */
+	uint32_t *rl, nruns_m;   /* the tree of losers over nruns_m runs (sim.c) */
 	double *root_t;          /* their times, in that order */
 	/* Messages by time window (see sim.c). */
 	double width, inv_width; /* a window's length (the model's lookahead), ns */
 	uint64_t cw;             /* the window being run */
 	int route_pf;            /* load route table entries ahead (routes by tables) */
+	int big;                 /* more than SIM_SMALL_DLINKS directed links: load links' state and routes ahead */
 	const uint32_t *far;     /* per directed link, the node it leads to (pf_routes_far) */
 	struct sim_bucket ring[SIM_RING], cur;
 	uint64_t ring_n;
@@ -132,7 +140,7 @@ struct podfab_sim {
 	uint32_t *gpart;
 	uint64_t cap_all;
 	uint32_t cap_part;
-	uint32_t *gnext, *gord, *glink, *gend;
+	uint32_t *gdl, *gord, *glink; /* per message its link, the order to run them; the links */
 	struct sim_gl *gl;       /* per directed link: its messages in the part being grouped */
 	uint32_t stamp;
 	uint64_t cap_g;
