@@ -276,8 +276,9 @@ static inline double pf_tm_wire(const struct pf_tm_dl *p, int resp, uint64_t pay
 		*flits = bytes;
 		return (double)bytes;
 	}
-	uint64_t up = bytes + p->flit_payload - 1;
-	*flits = up <= UINT32_MAX ? (uint32_t)up / p->flit_payload : up / p->flit_payload; /* 32 bits: quicker */
+	uint32_t fp = p->flit_payload;
+	uint64_t up = bytes + fp - 1;
+	*flits = (fp & (fp - 1)) == 0 ? up >> __builtin_ctz(fp) : up / fp; /* flits of 2^k bytes: no division */
 	return (double)*flits * p->wire_per_flit;
 }
 
