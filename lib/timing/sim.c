@@ -156,8 +156,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	pf_tm_fini(&s->tm);
 	free(s->links);
 	free(s->accels);
-	for (uint32_t a = 0; s->src && a < s->topo->naccels; a++)
-		free(s->src[a].wq);
+	big_free(s->wq);
 	free(s->src);
 	big_free(s->ops);
 	big_free(s->children);
@@ -265,6 +264,7 @@ PODFAB_EXPORT int podfab_sim_add(podfab_sim_t s, const podfab_sim_op_t *op, uint
 		nreq = 1;
 	o->nreq = (uint32_t)nreq;
 	s->total_req += nreq;
+	s->src[op->src].nops++;
 	s->bytes += op->bytes;
 	if (op->after != PODFAB_SIM_NONE) {
 		s->ops[op->after].nchild++;
@@ -579,25 +579,6 @@ static int issue(podfab_sim_t s, uint32_t id, double t)
 	return 0;
 }
 
-int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id)
-{
-	struct sim_src *q = &s->src[src];
-	if (q->wq_n == q->wq_cap) {
-		uint32_t cap = q->wq_cap ? 2 * q->wq_cap : 16;
-		uint32_t *n = cap > q->wq_cap ? malloc((size_t)cap * sizeof *n) : NULL;
-		if (!n)
-			return pf_err(PODFAB_ENOMEM, "%u operations waiting at accelerator %u", cap, src);
-		for (uint32_t i = 0; i < q->wq_n; i++)
-			n[i] = q->wq[(q->wq_head + i) & (q->wq_cap - 1)];
-		free(q->wq);
-		q->wq = n;
-		q->wq_cap = cap;
-		q->wq_head = 0;
-	}
-	q->wq[(q->wq_head + q->wq_n++) & (q->wq_cap - 1)] = id;
-	return 0;
-}
-
 /* Operation id may go: issue it, or queue it behind its source's window. */
 static int make_ready(podfab_sim_t s, uint32_t id, double t)
 {
@@ -606,7 +587,8 @@ static int make_ready(podfab_sim_t s, uint32_t id, double t)
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
 		return issue(s, id, t);
-	return pf_sim_wait(s, o->in.src, id);
+	pf_sim_wait(s, o->in.src, id);
+	return 0;
 }
 
 /* Operation id completed at t. */
@@ -1305,6 +1287,18 @@ PODFAB_EXPORT int podfab_sim_run(podfab_sim_t s, void (*progress)(void *, double
 			if (a != PODFAB_SIM_NONE)
 				s->children[s->ops[a].first_child + s->ops[a].nchild++] = (uint32_t)i;
 		}
+	}
+	/*
+	 * The operations waiting for a window slot: each waits at most once, at
+	 * its source, so each source's queue is a part of one array as long as
+	 * the operations it issues, read and written in order (no ring, no growth).
+	 */
+	s->wq = big_alloc((n + 1) * sizeof *s->wq);
+	if (!s->wq)
+		return pf_err(PODFAB_ENOMEM, "%llu operations", (unsigned long long)n);
+	for (uint32_t a = 0, pos = 0; a < s->topo->naccels; a++) {
+		s->src[a].wq = s->wq + pos;
+		pos += s->src[a].nops;
 	}
 	int rc;
 	if (s->cfg.mode == PODFAB_SIM_MODE_FLOW) {

@@ -562,7 +562,8 @@ static int make_ready(struct flow *f, uint32_t id, double t)
 	o->ready = t;
 	if (!s->cfg.window || q->inflight < s->cfg.window)
 		return issue(f, id, t);
-	return pf_sim_wait(s, o->in.src, id);
+	pf_sim_wait(s, o->in.src, id);
+	return 0;
 }
 
 static int op_done(struct flow *f, uint32_t id, double t)

@@ -100,10 +100,13 @@ struct sim_rhead {
 	uint64_t pos, end;
 };
 
-/* A source accelerator: operations in flight, and those waiting for a window slot (a ring of ids). */
+/*
+ * A source accelerator: operations in flight, and those waiting for a window
+ * slot: wq[head..tail), in its part of podfab_sim.wq (as long as its nops).
+ */
 struct sim_src {
-	uint32_t inflight;
-	uint32_t wq_head, wq_n, wq_cap;
+	uint32_t inflight, nops;
+	uint32_t head, tail;
 	uint32_t *wq;
 };
 
@@ -160,6 +163,7 @@ struct podfab_sim {
 	uint64_t nheap, cap_heap;
 	uint32_t seq;
 	struct sim_src *src;
+	uint32_t *wq;            /* operations waiting for a window slot, by source (see struct sim_src) */
 	double *lat;             /* latencies, made by the first podfab_sim_latencies */
 	podfab_sim_hop_trace_t *trace;
 	uint64_t ntrace, cap_trace;
@@ -177,8 +181,12 @@ static inline void pf_sim_prefetch_op(const struct podfab_sim *s, uint32_t id)
 	__builtin_prefetch(p + sizeof(struct sim_op) - 1);
 }
 
-/* Operation id waits at its source for a window slot: 0, or -PODFAB_ENOMEM. */
-int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id);
+/* Operation id waits at its source for a window slot. */
+static inline void pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id)
+{
+	struct sim_src *q = &s->src[src];
+	q->wq[q->tail++] = id;
+}
 
 /*
  * The next operation waiting at source src when the window has a slot, or
@@ -187,12 +195,11 @@ int pf_sim_wait(podfab_sim_t s, uint32_t src, uint32_t id);
 static inline uint32_t pf_sim_next_waiting(podfab_sim_t s, uint32_t src)
 {
 	struct sim_src *q = &s->src[src];
-	if (!q->wq_n || (s->cfg.window && q->inflight >= s->cfg.window))
+	if (q->head == q->tail || (s->cfg.window && q->inflight >= s->cfg.window))
 		return NONE32;
-	uint32_t id = q->wq[q->wq_head];
-	q->wq_head = (q->wq_head + 1) & (q->wq_cap - 1);
-	if (--q->wq_n > 1)
-		pf_sim_prefetch_op(s, q->wq[(q->wq_head + 1) & (q->wq_cap - 1)]);
+	uint32_t id = q->wq[q->head++];
+	if (q->head + 1 < q->tail)
+		pf_sim_prefetch_op(s, q->wq[q->head + 1]);
 	return id;
 }
 
