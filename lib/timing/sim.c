@@ -179,6 +179,8 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 		free(s->evq[i].e);
 	free(s->evs);
 	free(s->evcnt);
+	free(s->rb);
+	free(s->rbs);
 	free(s->heap);
 	big_free(s->lat);
 	free(s->trace);
@@ -326,10 +328,6 @@ static inline int msg_before(const struct sim_msg *a, const struct sim_msg *b)
 
 /* The same, 0 or 1 without branches (for a test that is rarely true). */
 static inline uint32_t msg_before_nb(const struct sim_msg *a, const struct sim_msg *b)
-{
-	return (uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & ((int32_t)(a->seq - b->seq) < 0));
-}
-static inline uint32_t ev_before_nb(const struct sim_ev *a, const struct sim_ev *b)
 {
 	return (uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & ((int32_t)(a->seq - b->seq) < 0));
 }
@@ -958,21 +956,21 @@ static inline int rh_before(const struct sim_rhead *a, const struct sim_rhead *b
 	return a->t < b->t || (a->t == b->t && a->id < b->id);
 }
 
-/* The head of the merge, or NULL when every run is done. */
-static inline const struct sim_rhead *root_head(const podfab_sim_t s)
+/* The time of the head of the merge, when there is one. */
+static inline int root_time(const podfab_sim_t s, double *t)
 {
-	return s->nrh ? &s->rh[s->rl[0]] : NULL;
+	if (!s->nrh)
+		return 0;
+	*t = s->rh[s->rl[0]].t;
+	return 1;
 }
 
-/* The operation at the head of the merge; the run it came from moves on. */
-static inline uint32_t root_pop(podfab_sim_t s)
+/* Run w (the head of the merge) goes on at p: its new head takes its place in the tree. */
+static inline void root_seat(podfab_sim_t s, uint32_t w, uint64_t p)
 {
-	uint32_t w = s->rl[0], k = s->nruns_m;
+	uint32_t k = s->nruns_m;
 	struct sim_rhead *h = &s->rh[w];
-	uint32_t id = h->id;
-	uint64_t p = ++h->pos;
-	if (p + 8 < h->end)
-		pf_sim_prefetch_op(s, s->roots[p + 8]);
+	h->pos = p;
 	if (p < h->end) {
 		h->t = s->root_t[p];
 		h->id = s->roots[p];
@@ -989,7 +987,40 @@ static inline uint32_t root_pop(podfab_sim_t s)
 		w = (o & ob) | (w & ~ob);
 	}
 	s->rl[0] = w;
-	return id;
+}
+
+/*
+ * This window's operations without a dependency, into s->rb: from the run at
+ * the head of the merge, all those in the window (read in order), then the
+ * next run, while the head is in the window.  They are then sorted
+ * (sort_window): the merge's tree is replayed once per run and window rather
+ * than once per operation.
+ */
+static int roots_gather(podfab_sim_t s)
+{
+	double rt;
+	s->nrb = 0;
+	s->rb_runs = 0;
+	while (root_time(s, &rt) && win_of(s, rt) <= s->cw) {
+		uint32_t w = s->rl[0];
+		const struct sim_rhead *h = &s->rh[w];
+		uint64_t p = h->pos, end = h->end;
+		do {
+			if (pf_unlikely(s->nrb == s->cap_rb)) {
+				uint32_t cap = s->cap_rb ? 2 * s->cap_rb : 1024;
+				struct sim_ev *n = cap > s->cap_rb ? realloc(s->rb, (size_t)cap * sizeof *n) : NULL;
+				if (!n)
+					return pf_err(PODFAB_ENOMEM, "%u operations in one window", s->nrb);
+				s->rb = n;
+				s->cap_rb = cap;
+			}
+			s->rb[s->nrb++] = (struct sim_ev){s->root_t[p], s->roots[p], 0};
+			p++;
+		} while (p < end && win_of(s, s->root_t[p]) <= s->cw);
+		root_seat(s, w, p);
+		s->rb_runs++;
+	}
+	return 0;
 }
 
 /* Runs of roots in time order: more than SIM_MAX_RUNS are sorted into one first. */
@@ -1031,31 +1062,55 @@ static int roots_merge_init(podfab_sim_t s)
 	return 0;
 }
 
+static inline uint32_t key_before(const struct sim_ev *a, const struct sim_ev *b, int ids)
+{
+	uint32_t tie = ids ? a->seq < b->seq : (uint32_t)((int32_t)(a->seq - b->seq) < 0);
+	return (uint32_t)(a->t < b->t) | ((uint32_t)(a->t == b->t) & tie);
+}
+
+static int cmp_key_ids(const void *a, const void *b)
+{
+	return key_before(a, b, 1) ? -1 : key_before(b, a, 1) ? 1 : 0;
+}
+
+static int cmp_key_seq(const void *a, const void *b)
+{
+	return key_before(a, b, 0) ? -1 : key_before(b, a, 0) ? 1 : 0;
+}
+
 /*
- * The events e[0..n) of window s->cw in (time, sequence) order, in s->evs:
- * placed by a counting sort on their times' places in the window, then put
- * in order among neighbours by an insertion sort (about one per place).
+ * Keys e[0..n) (of window s->cw) in (time, seq) order into *buf (grown as
+ * needed; *cap its room): seq is an event's sequence number, which wraps, or
+ * with ids set an operation's id.  A counting sort on the times' places in
+ * the window, then, within each place, a sort of the many (operations all
+ * issued at one time, say) and an insertion sort of the few.  NULL when
+ * memory ran out.
  */
-static const struct sim_ev *sort_events(podfab_sim_t s, const struct sim_ev *e, uint32_t n)
+static const struct sim_ev *sort_window(podfab_sim_t s, struct sim_ev **buf, uint32_t *cap, const struct sim_ev *e,
+					uint32_t n, int ids)
 {
 	uint32_t nb = 1;
 	while (nb < n && nb < (1u << 20))
 		nb <<= 1;
-	if (n > s->cap_evs) {
-		uint32_t cap = n;
-		struct sim_ev *v = realloc(s->evs, (size_t)cap * sizeof *v);
-		if (v)
-			s->evs = v;
-		uint32_t *c = realloc(s->evcnt, (2 * (size_t)cap + 1) * sizeof *c); /* nb < 2n */
-		if (c)
-			s->evcnt = c;
-		if (!v || !c) {
+	if (n > *cap) {
+		struct sim_ev *v = realloc(*buf, (size_t)n * sizeof *v);
+		if (!v) {
 			pf_err(PODFAB_ENOMEM, "sorting %u events", n);
 			return NULL;
 		}
-		s->cap_evs = cap;
+		*buf = v;
+		*cap = n;
 	}
-	struct sim_ev *v = s->evs;
+	if (nb + 1 > s->cap_cnt) {
+		uint32_t *c = realloc(s->evcnt, ((size_t)nb + 1) * sizeof *c);
+		if (!c) {
+			pf_err(PODFAB_ENOMEM, "sorting %u events", n);
+			return NULL;
+		}
+		s->evcnt = c;
+		s->cap_cnt = nb + 1;
+	}
+	struct sim_ev *v = *buf;
 	uint32_t *cnt = s->evcnt;
 	if (n <= 8) {
 		memcpy(v, e, n * sizeof *v);
@@ -1068,16 +1123,26 @@ static const struct sim_ev *sort_events(podfab_sim_t s, const struct sim_ev *e, 
 			cnt[k + 1] += cnt[k];
 		for (uint32_t i = 0; i < n; i++)
 			v[cnt[sub_of(e[i].t, t0, scale, nb)]++] = e[i];
+		if (n > SIM_SORT_SMALL) /* cnt[k] is now where place k ends */
+			for (uint32_t k = 0, lo = 0; k < nb; lo = cnt[k++]) {
+				if (cnt[k] - lo <= SIM_SORT_SMALL)
+					continue;
+				uint32_t i = lo + 1;
+				while (i < cnt[k] && !key_before(&v[i], &v[i - 1], ids))
+					i++;
+				if (i < cnt[k]) /* not in order already (as one run of operations is) */
+					qsort(v + lo, cnt[k] - lo, sizeof *v, ids ? cmp_key_ids : cmp_key_seq);
+			}
 	}
 	for (uint32_t i = 1; i < n; i++) {
-		if (pf_likely(!ev_before_nb(&v[i], &v[i - 1])))
+		if (pf_likely(!key_before(&v[i], &v[i - 1], ids)))
 			continue;
 		struct sim_ev x = v[i];
 		uint32_t j = i;
 		do {
 			v[j] = v[j - 1];
 			j--;
-		} while (j > 0 && ev_before(&x, &v[j - 1]));
+		} while (j > 0 && key_before(&x, &v[j - 1], ids));
 		v[j] = x;
 	}
 	return v;
@@ -1096,24 +1161,33 @@ static int run_window(podfab_sim_t s)
 	const struct sim_ev *e = NULL;
 	uint32_t ne = q->n, i = 0;
 	if (ne) {
-		if (!(e = sort_events(s, q->e, ne)))
+		if (!(e = sort_window(s, &s->evs, &s->cap_evs, q->e, ne, 0)))
 			return -PODFAB_ENOMEM;
 		s->nevq -= ne;
 		q->n = 0; /* nothing is added to this window's list while it runs */
 	}
+	const struct sim_ev *rv = NULL;
+	uint32_t nr, ir = 0;
+	int rc = roots_gather(s);
+	if (rc)
+		return rc;
+	if ((nr = s->nrb) && s->rb_runs == 1)
+		rv = s->rb; /* from one run: in order already */
+	else if (nr && !(rv = sort_window(s, &s->rbs, &s->cap_rbs, s->rb, nr, 1)))
+		return -PODFAB_ENOMEM;
 	for (;;) {
 		const struct sim_ev *x = i < ne ? &e[i] : NULL, *h = s->heap + HEAP_OFF;
 		int from_heap = s->nheap && (!x || ev_before(h, x));
 		if (from_heap)
 			x = h;
-		const struct sim_rhead *r = root_head(s);
-		int root = r && (!x || r->t <= x->t);
-		double t = root ? r->t : x ? x->t : INFINITY;
+		int root = ir < nr && (!x || rv[ir].t <= x->t);
+		double t = root ? rv[ir].t : x ? x->t : INFINITY;
 		if (!(t < INFINITY) || win_of(s, t) > s->cw)
 			break;
-		int rc;
 		if (root) {
-			rc = make_ready(s, root_pop(s), t);
+			if (ir + 8 < nr)
+				pf_sim_prefetch_op(s, rv[ir + 8].seq);
+			rc = make_ready(s, rv[ir++].seq, t);
 		} else {
 			uint32_t ki = x->ki;
 			if (from_heap)
@@ -1131,7 +1205,7 @@ static int run_window(podfab_sim_t s)
 		s->ring_n -= b->n;
 		b->head = b->tail = NULL;
 		b->n = 0;
-		int rc = run_bucket(s);
+		rc = run_bucket(s);
 		bucket_release(s, &s->cur);
 		if (rc)
 			return rc;
@@ -1143,8 +1217,9 @@ static int run_window(podfab_sim_t s)
 static int next_window(podfab_sim_t s, int first)
 {
 	uint64_t na = UINT64_MAX;
-	if (s->nrh)
-		na = win_of(s, root_head(s)->t);
+	double rt;
+	if (root_time(s, &rt))
+		na = win_of(s, rt);
 	if (s->nheap) {
 		uint64_t w = win_of(s, s->heap[HEAP_OFF].t);
 		na = w < na ? w : na;

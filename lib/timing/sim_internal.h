@@ -157,8 +157,10 @@ struct podfab_sim {
 	struct sim_evq evq[SIM_RING];
 	uint64_t nevq;           /* events in the calendar */
 	struct sim_ev *evs;      /* a window's events, sorted */
-	uint32_t *evcnt;
-	uint32_t cap_evs;
+	uint32_t *evcnt;         /* counts of sort_window (sim.c) */
+	uint32_t cap_evs, cap_cnt;
+	struct sim_ev *rb, *rbs; /* a window's operations without a dependency (time, id), and sorted */
+	uint32_t nrb, cap_rb, cap_rbs, rb_runs;
 	struct sim_ev *heap;
 	uint64_t nheap, cap_heap;
 	uint32_t seq;

@@ -535,11 +535,76 @@ static void root_orders(uint32_t n, uint32_t window)
 	free(perm);
 }
 
+/*
+ * Operations without a dependency at the same time go in the order they were
+ * added (their ids), however many runs they come from: groups of `same`
+ * operations share each time, added shuffled (many runs), against the same
+ * operations added in (time, id) order (one run).
+ */
+static uint32_t g_tie_same;
+static double tie_t(uint32_t k)
+{
+	return 0.37 * (double)(k / g_tie_same);
+}
+
+static void root_ties(uint32_t n, uint32_t same, uint32_t window)
+{
+	podfab_topo_t t = load(POD1 ",ber=0");
+	uint32_t na = podfab_topo_naccels(t);
+	uint32_t *perm = malloc(n * sizeof *perm), *order = malloc(n * sizeof *order);
+	ck_assert_ptr_nonnull(perm);
+	ck_assert_ptr_nonnull(order);
+	g_tie_same = same;
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] = i;
+	uint64_t x = 4242;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(lcg(&x) % (i + 1)), tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	/* b: id i is operation perm[i]; c: the same operations by (time, id in b), a counting sort on the time. */
+	uint32_t groups = (n + same - 1) / same, *first = calloc(groups + 1, sizeof *first);
+	ck_assert_ptr_nonnull(first);
+	for (uint32_t i = 0; i < n; i++)
+		first[perm[i] / same + 1]++;
+	for (uint32_t g = 0; g < groups; g++)
+		first[g + 1] += first[g];
+	for (uint32_t i = 0; i < n; i++)
+		order[first[perm[i] / same]++] = i;
+	podfab_sim_t b = mksim(t, window, 1), c = mksim(t, window, 1);
+	for (uint32_t pass = 0; pass < 2; pass++)
+		for (uint32_t j = 0; j < n; j++) {
+			uint32_t k = perm[pass ? order[j] : j];
+			add(pass ? c : b, tie_t(k), k % na, (k % na + 1 + (k / na) % (na - 1)) % na, PODFAB_SIM_WRITE,
+			    64 + k % 512, PODFAB_SIM_NONE, 0.0);
+		}
+	run(b);
+	run(c);
+	for (uint32_t j = 0; j < n; j++) {
+		double ib, cb, ic, cc;
+		times(b, order[j], &ib, &cb);
+		times(c, j, &ic, &cc);
+		if (ib != ic || cb != cc)
+			ck_abort_msg("%u at one time: op %u (as %u in order): %.17g/%.17g vs %.17g/%.17g", same, order[j],
+				     j, ib, cb, ic, cc);
+	}
+	podfab_sim_free(b);
+	podfab_sim_free(c);
+	podfab_topo_free(t);
+	free(perm);
+	free(order);
+	free(first);
+}
+
 START_TEST(test_root_order)
 {
 	root_orders(3000, 0);
 	root_orders(3000, 4);
 	root_orders(140000, 0);
+	root_ties(6000, 50, 0); /* 50 at each time: more than an insertion sort takes */
+	root_ties(6000, 3, 4);
+	root_ties(140000, 7, 0);
 }
 END_TEST
 
