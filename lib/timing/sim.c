@@ -175,7 +175,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->glink);
 	free(s->gl);
 	free(s->gkey);
-	for (uint32_t i = 0; i < SIM_RING; i++)
+	for (uint32_t i = 0; i < SIM_EVRING; i++)
 		free(s->evq[i].e);
 	free(s->evs);
 	free(s->evcnt);
@@ -390,16 +390,16 @@ static inline uint64_t win_of(const podfab_sim_t s, double t)
 
 /*
  * An accelerator's event (kind | index) at t: into the calendar when its
- * window is one of the next SIM_RING after the one being run, or else into
+ * window is one of the next SIM_EVRING after the one being run, or else into
  * the heap (see run_window).
  */
 static int ev_add(podfab_sim_t s, double t, uint32_t ki)
 {
 	uint32_t seq = s->seq++;
 	uint64_t w = win_of(s, t);
-	if (pf_unlikely(w <= s->cw || w - s->cw >= SIM_RING))
+	if (pf_unlikely(w <= s->cw || w - s->cw >= SIM_EVRING))
 		return heap_push(s, t, seq, ki);
-	struct sim_evq *q = &s->evq[w & (SIM_RING - 1)];
+	struct sim_evq *q = &s->evq[w & (SIM_EVRING - 1)];
 	if (pf_unlikely(q->n == q->cap)) {
 		uint32_t cap = q->cap ? 2 * q->cap : 64;
 		struct sim_ev *e = cap > q->cap ? realloc(q->e, (size_t)cap * sizeof *e) : NULL;
@@ -1157,7 +1157,7 @@ static const struct sim_ev *sort_window(podfab_sim_t s, struct sim_ev **buf, uin
  */
 static int run_window(podfab_sim_t s)
 {
-	struct sim_evq *q = &s->evq[s->cw & (SIM_RING - 1)];
+	struct sim_evq *q = &s->evq[s->cw & (SIM_EVRING - 1)];
 	const struct sim_ev *e = NULL;
 	uint32_t ne = q->n, i = 0;
 	if (ne) {
@@ -1235,7 +1235,7 @@ static int next_window(podfab_sim_t s, int first)
 		if (na > w)
 			w = na;
 	} else {
-		while (w < na && !s->ring[w & (SIM_RING - 1)].n && !s->evq[w & (SIM_RING - 1)].n)
+		while (w < na && !s->ring[w & (SIM_RING - 1)].n && !s->evq[w & (SIM_EVRING - 1)].n)
 			w++;
 	}
 	s->cw = w;

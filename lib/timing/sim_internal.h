@@ -62,6 +62,13 @@ struct sim_bucket {
  * more than it saves.
  */
 #define SIM_SMALL_DLINKS 2048
+/*
+ * Windows ahead whose accelerators' events are kept by window (an operation
+ * completes a message's latency after its last response left: a few windows
+ * ahead); events further ahead wait in the heap.  Few, so that their lists
+ * stay in the cache.
+ */
+#define SIM_EVRING 256
 #define SIM_RING 4096 /* windows ahead kept in buckets; later messages wait in the overflow heap */
 
 /*
@@ -150,11 +157,11 @@ struct podfab_sim {
 	struct sim_key *gkey;
 	uint64_t cap_key;
 	/*
-	 * The accelerators' events: those of the next SIM_RING windows by window
+	 * The accelerators' events: those of the next SIM_EVRING windows by window
 	 * (a calendar), the others (further ahead, or made for the window being
 	 * run) in a heap, 64-byte aligned (see HEAP_OFF).
 	 */
-	struct sim_evq evq[SIM_RING];
+	struct sim_evq evq[SIM_EVRING];
 	uint64_t nevq;           /* events in the calendar */
 	struct sim_ev *evs;      /* a window's events, sorted */
 	uint32_t *evcnt;         /* counts of sort_window (sim.c) */
