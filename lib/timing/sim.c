@@ -169,6 +169,7 @@ PODFAB_EXPORT void podfab_sim_free(podfab_sim_t s)
 	free(s->slab);
 	free(s->ovf);
 	free(s->gall);
+	free(s->gsub);
 	free(s->gpart);
 	free(s->gdl);
 	free(s->gord);
@@ -872,9 +873,13 @@ static int run_bucket(podfab_sim_t s)
 		while (cap < n)
 			cap *= 2;
 		struct sim_msg **a = realloc(s->gall, cap * sizeof *a);
-		if (!a)
+		if (a)
+			s->gall = a;
+		uint32_t *b = realloc(s->gsub, cap * sizeof *b);
+		if (b)
+			s->gsub = b;
+		if (!a || !b)
 			return pf_err(PODFAB_ENOMEM, "a window of %llu messages", (unsigned long long)n);
-		s->gall = a;
 		s->cap_all = cap;
 	}
 	struct sim_msg **all = s->gall;
@@ -892,17 +897,27 @@ static int run_bucket(podfab_sim_t s)
 		s->gpart = p;
 		s->cap_part = m + 1;
 	}
-	uint32_t *cnt = s->gpart;
+	/* A counting sort on the part: the messages are read once (their parts kept in sub[]), loading ahead. */
+	uint32_t *cnt = s->gpart, *sub = s->gsub;
 	memset(cnt, 0, (size_t)(m + 1) * sizeof *cnt);
 	double t0 = (double)s->cw * s->width, scale = (double)m * s->inv_width;
-	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
-		for (uint32_t j = 0; j < c->n; j++)
-			cnt[sub_of(c->m[j].t, t0, scale, m) + 1]++;
+	for (struct sim_chunk *c = s->cur.head; c; c = c->next) {
+		if (c->next)
+			__builtin_prefetch(c->next);
+		for (uint32_t j = 0; j < c->n; j++) {
+			if (j + 16 < c->n)
+				__builtin_prefetch(&c->m[j + 16]);
+			uint32_t k = sub_of(c->m[j].t, t0, scale, m);
+			sub[i++] = k;
+			cnt[k + 1]++;
+		}
+	}
 	for (uint32_t k = 0; k < m; k++)
 		cnt[k + 1] += cnt[k];
+	i = 0;
 	for (struct sim_chunk *c = s->cur.head; c; c = c->next)
 		for (uint32_t j = 0; j < c->n; j++)
-			all[cnt[sub_of(c->m[j].t, t0, scale, m)]++] = &c->m[j];
+			all[cnt[sub[i++]]++] = &c->m[j];
 	for (uint32_t k = 0, start = 0; k < m; k++) {
 		uint32_t end = cnt[k];
 		if (end > start) {

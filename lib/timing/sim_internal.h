@@ -147,6 +147,7 @@ struct podfab_sim {
 	uint64_t novf, cap_ovf;
 	/* Grouping a window's messages by link. */
 	struct sim_msg **gall;   /* a window's messages, by part */
+	uint32_t *gsub;          /* their parts, in the bucket's order */
 	uint32_t *gpart;
 	uint64_t cap_all;
 	uint32_t cap_part;
