@@ -389,6 +389,18 @@ static inline uint64_t win_of(const podfab_sim_t s, double t)
 	return w < 9.0e18 ? (uint64_t)w : (uint64_t)9e18;
 }
 
+/* Double the room of array *e of events (*cap, the first time `first`): 0, or -1 when memory ran out. */
+static int ev_grow(struct sim_ev **e, uint32_t *cap, uint32_t first)
+{
+	uint32_t c = *cap ? 2 * *cap : first;
+	struct sim_ev *n = c > *cap ? realloc(*e, (size_t)c * sizeof *n) : NULL;
+	if (!n)
+		return -1;
+	*e = n;
+	*cap = c;
+	return 0;
+}
+
 /*
  * An accelerator's event (kind | index) at t: into the calendar when its
  * window is one of the next SIM_EVRING after the one being run, or else into
@@ -401,14 +413,8 @@ static int ev_add(podfab_sim_t s, double t, uint32_t ki)
 	if (pf_unlikely(w <= s->cw || w - s->cw >= SIM_EVRING))
 		return heap_push(s, t, seq, ki);
 	struct sim_evq *q = &s->evq[w & (SIM_EVRING - 1)];
-	if (pf_unlikely(q->n == q->cap)) {
-		uint32_t cap = q->cap ? 2 * q->cap : 64;
-		struct sim_ev *e = cap > q->cap ? realloc(q->e, (size_t)cap * sizeof *e) : NULL;
-		if (!e)
-			return pf_err(PODFAB_ENOMEM, "%u events in one window", q->n);
-		q->e = e;
-		q->cap = cap;
-	}
+	if (pf_unlikely(q->n == q->cap) && ev_grow(&q->e, &q->cap, 64))
+		return pf_err(PODFAB_ENOMEM, "%u events in one window", q->n);
 	q->e[q->n++] = (struct sim_ev){t, seq, ki};
 	s->nevq++;
 	return 0;
@@ -1021,14 +1027,8 @@ static int roots_gather(podfab_sim_t s)
 		const struct sim_rhead *h = &s->rh[w];
 		uint64_t p = h->pos, end = h->end;
 		do {
-			if (pf_unlikely(s->nrb == s->cap_rb)) {
-				uint32_t cap = s->cap_rb ? 2 * s->cap_rb : 1024;
-				struct sim_ev *n = cap > s->cap_rb ? realloc(s->rb, (size_t)cap * sizeof *n) : NULL;
-				if (!n)
-					return pf_err(PODFAB_ENOMEM, "%u operations in one window", s->nrb);
-				s->rb = n;
-				s->cap_rb = cap;
-			}
+			if (pf_unlikely(s->nrb == s->cap_rb) && ev_grow(&s->rb, &s->cap_rb, 1024))
+				return pf_err(PODFAB_ENOMEM, "%u operations in one window", s->nrb);
 			s->rb[s->nrb++] = (struct sim_ev){s->root_t[p], s->roots[p], 0};
 			p++;
 		} while (p < end && win_of(s, s->root_t[p]) <= s->cw);

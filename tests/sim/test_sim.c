@@ -486,6 +486,22 @@ START_TEST(test_determinism)
 }
 END_TEST
 
+/* 0..n-1 shuffled (Fisher-Yates on the seeded generator); the caller frees it. */
+static uint32_t *shuffled(uint32_t n, uint64_t seed)
+{
+	uint32_t *perm = malloc(n * sizeof *perm);
+	ck_assert_ptr_nonnull(perm);
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] = i;
+	uint64_t x = seed;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(lcg(&x) % (i + 1)), tmp = perm[i];
+		perm[i] = perm[j];
+		perm[j] = tmp;
+	}
+	return perm;
+}
+
 /*
  * Operations without a dependency go in time order however they were added:
  * in order (one run), shuffled in a few thousand runs (merged as they go) and
@@ -495,16 +511,7 @@ static void root_orders(uint32_t n, uint32_t window)
 {
 	podfab_topo_t t = load(POD1 ",ber=0");
 	uint32_t na = podfab_topo_naccels(t);
-	uint32_t *perm = malloc(n * sizeof *perm);
-	ck_assert_ptr_nonnull(perm);
-	for (uint32_t i = 0; i < n; i++)
-		perm[i] = i;
-	uint64_t x = 777;
-	for (uint32_t i = n - 1; i > 0; i--) {
-		uint32_t j = (uint32_t)(lcg(&x) % (i + 1)), tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
-	}
+	uint32_t *perm = shuffled(n, 777);
 	podfab_sim_t a = mksim(t, window, 1), b = mksim(t, window, 1);
 	/* Operation k: at 0.37 k ns (distinct times), k % na -> (k * 7 + 1) % na (never itself). */
 	for (uint32_t k = 0; k < n; k++)
@@ -551,18 +558,9 @@ static void root_ties(uint32_t n, uint32_t same, uint32_t window)
 {
 	podfab_topo_t t = load(POD1 ",ber=0");
 	uint32_t na = podfab_topo_naccels(t);
-	uint32_t *perm = malloc(n * sizeof *perm), *order = malloc(n * sizeof *order);
-	ck_assert_ptr_nonnull(perm);
+	uint32_t *perm = shuffled(n, 4242), *order = malloc(n * sizeof *order);
 	ck_assert_ptr_nonnull(order);
 	g_tie_same = same;
-	for (uint32_t i = 0; i < n; i++)
-		perm[i] = i;
-	uint64_t x = 4242;
-	for (uint32_t i = n - 1; i > 0; i--) {
-		uint32_t j = (uint32_t)(lcg(&x) % (i + 1)), tmp = perm[i];
-		perm[i] = perm[j];
-		perm[j] = tmp;
-	}
 	/* b: id i is operation perm[i]; c: the same operations by (time, id in b), a counting sort on the time. */
 	uint32_t groups = (n + same - 1) / same, *first = calloc(groups + 1, sizeof *first);
 	ck_assert_ptr_nonnull(first);
